@@ -1,0 +1,1 @@
+"""constantcontact_emulator."""
