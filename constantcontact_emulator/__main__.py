@@ -1,0 +1,3 @@
+from constantcontact_emulator.cli import main
+
+main()
