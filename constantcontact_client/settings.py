@@ -34,6 +34,7 @@ def _distribution_version() -> str:
 
 DEFAULT_USER_AGENT = f"constantcontact-singer/{_distribution_version()}"
 RATE_LIMIT_BACKEND_SCHEMES = ("memory", "sqlite", "postgresql", "redis")
+LOCAL_RATE_LIMIT_FILE = "ratelimit.sqlite"
 
 _STORE_PATH_DEFAULT_DOC = (
     "`$XDG_STATE_HOME/constantcontact/<first 16 hex digits of sha256(client_id)>.json` "
@@ -152,13 +153,15 @@ CLIENT_SETTINGS = th.PropertiesList(
     th.Property(
         "rate_limit_backend",
         th.StringType,
-        default="memory",
+        default="local",
         title="Rate Limit Backend",
         description=(
             "Where the per-second and daily counters live. The limits belong to the "
-            "application (client_id), so every process using it should share them: `memory` "
-            "(this process only), `sqlite:///relative/path.db` or `sqlite:////absolute/path.db` "
-            "(processes on one machine), `postgresql://user@host/db` or `redis://host:6379/0` "
+            "application (client_id), so every process using it should share them: `local` "
+            "(the default: a SQLite file `ratelimit.sqlite` next to the token store, shared by "
+            "every process on this machine, such as the tap and the target of one pipeline), "
+            "`memory` (this process only), `sqlite:///relative/path.db` or "
+            "`sqlite:////absolute/path.db`, `postgresql://user@host/db` or `redis://host:6379/0` "
             "(many machines; `pip install 'tap-constantcontact[postgres]'` or `[redis]`)."
         ),
     ),
@@ -229,7 +232,7 @@ class ClientSettings:
             max_retries=_non_negative_int(config, "max_retries", 5),
             request_timeout=_positive_number(config, "request_timeout", 120.0),
             user_agent=_text(config, "user_agent") or DEFAULT_USER_AGENT,
-            rate_limit_backend=_backend(config),
+            rate_limit_backend=_backend(config, store_path),
         )
         settings._check_credentials()
         return settings
@@ -354,14 +357,16 @@ def _positive_number(config: Mapping[str, Any], name: str, default: float) -> fl
     return value
 
 
-def _backend(config: Mapping[str, Any]) -> str:
-    value = _text(config, "rate_limit_backend") or "memory"
+def _backend(config: Mapping[str, Any], store_path: Path) -> str:
+    value = _text(config, "rate_limit_backend") or "local"
+    if value == "local":
+        return f"sqlite:///{store_path.parent.resolve() / LOCAL_RATE_LIMIT_FILE}"
     scheme = value.split(":", 1)[0].lower()
     scheme = {"postgres": "postgresql", "rediss": "redis"}.get(scheme, scheme)
     shown = safe_backend_name(value)
     if scheme not in RATE_LIMIT_BACKEND_SCHEMES or (scheme == "memory" and value != "memory"):
         raise ConfigError(
-            "rate_limit_backend must be `memory`, `sqlite:///path`, `postgresql://...` or "
+            "rate_limit_backend must be `local`, `memory`, `sqlite:///path`, `postgresql://...` or "
             f"`redis://...`; got {shown!r}.",
             setting="rate_limit_backend",
         )

@@ -32,7 +32,9 @@ def test_defaults(base: dict[str, Any]) -> None:
     assert settings.daily_request_limit == 10000
     assert settings.max_requests_per_run is None
     assert settings.max_retries == 5
-    assert settings.rate_limit_backend == "memory"
+    # `local`: one SQLite file next to the token store, shared by the tap and the target
+    store_dir = settings.token_store_path.parent.resolve()
+    assert settings.rate_limit_backend == f"sqlite:///{store_dir / 'ratelimit.sqlite'}"
     assert settings.user_agent.startswith("constantcontact-singer/")
 
 
