@@ -230,8 +230,12 @@ def write_config(path: Path, info: dict[str, Any]) -> None:
 
 
 async def serve(app: Gateway, args: argparse.Namespace) -> None:
+    # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY on accepted connections only when the
+    # listening socket's proto is TCP; without it every keep-alive response waits ~40 ms.
     sock = socket.socket(
-        socket.AF_INET6 if ":" in args.host else socket.AF_INET, socket.SOCK_STREAM
+        socket.AF_INET6 if ":" in args.host else socket.AF_INET,
+        socket.SOCK_STREAM,
+        socket.IPPROTO_TCP,
     )
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((args.host, args.port))

@@ -28,7 +28,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import requests
 import yaml
-from openapi_core import OpenAPI
+from openapi_core import Config, OpenAPI
 from openapi_core.templating.paths.exceptions import OperationNotFound, PathNotFound
 from openapi_core.templating.responses.exceptions import ResponseNotFound
 from openapi_core.testing import MockRequest, MockResponse
@@ -74,10 +74,29 @@ def _uuid_csv_params(spec: dict[str, Any]) -> None:
             parameter["schema"].pop("format", None)
 
 
+def _bulk_id_list_limits(spec: dict[str, Any]) -> None:
+    """Several bulk-activity id arrays say `maxItems: 0` (which refuses any id) where their
+    descriptions give the real limits (up to 50 lists or tags, 500 contacts, 100 fields)."""
+    schemas = spec["components"]["schemas"]
+    remove = schemas["ListActivityRemoveContacts"]["properties"]
+    limits = [
+        (remove["source"]["properties"]["list_ids"], 50),
+        (remove["source"]["properties"]["contact_ids"], 500),
+        (remove["source"]["properties"]["tag_ids"], 50),
+        (remove["list_ids"], 50),
+        (schemas["ListActivityAddContacts"]["properties"]["source"]["properties"]["tag_ids"], 50),
+        (schemas["CustomFieldId100"]["properties"]["custom_field_ids"], 100),
+    ]
+    for array, limit in limits:
+        if array.get("maxItems") == 0:
+            array["maxItems"] = limit
+
+
 SPEC_PATCHES: tuple[Callable[[dict[str, Any]], None], ...] = (
     _csv_enum_to_pattern,
     _writable_membership_ids,
     _uuid_csv_params,
+    _bulk_id_list_limits,
 )
 
 
@@ -94,7 +113,14 @@ def spec_dict() -> dict[str, Any]:
 
 @functools.cache
 def openapi() -> OpenAPI:
-    return OpenAPI.from_dict(copy.deepcopy(spec_dict()))
+    # openapi-core leaves text/csv bodies (the contact export download) as bytes; the spec
+    # types them as a string.
+    config = Config(extra_media_type_deserializers={"text/csv": _text})
+    return OpenAPI.from_dict(copy.deepcopy(spec_dict()), config=config)
+
+
+def _text(value: bytes, **parameters: str) -> str:
+    return value.decode(parameters.get("charset", "utf-8"))
 
 
 def _request(
