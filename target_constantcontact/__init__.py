@@ -1,1 +1,1 @@
-"""target_constantcontact."""
+"""target-constantcontact: a Singer target writing contacts to Constant Contact, in bulk."""
