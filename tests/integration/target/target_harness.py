@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from constantcontact_emulator.compare import compare_accounts
 from constantcontact_emulator.testing import EmulatorProcess
 from target_constantcontact.target import TargetConstantContact
 
@@ -116,62 +117,8 @@ def run_target(
     )
 
 
-def account_view(emulator: EmulatorProcess) -> dict[str, dict[str, Any]]:
-    """Every live contact by lower-case email, with lists, tags and custom fields by name."""
-    lists = {item["list_id"]: item["name"] for item in emulator.export("contact_lists")}
-    tags = {item["tag_id"]: item["name"] for item in emulator.export("contact_tags")}
-    fields = {item["custom_field_id"]: item["name"] for item in emulator.export("custom_fields")}
-    view = {}
-    for contact in emulator.export("contacts"):
-        if contact.get("deleted_at"):
-            continue
-        email = contact["email_address"]
-        view[email["address"].lower()] = {
-            "first_name": contact.get("first_name"),
-            "last_name": contact.get("last_name"),
-            "job_title": contact.get("job_title"),
-            "company_name": contact.get("company_name"),
-            "birthday_month": contact.get("birthday_month"),
-            "birthday_day": contact.get("birthday_day"),
-            "anniversary": contact.get("anniversary"),
-            "unsubscribed": email.get("permission_to_send") == "unsubscribed",
-            "phones": sorted(
-                (phone["kind"], phone["phone_number"]) for phone in contact.get("phone_numbers", [])
-            ),
-            "addresses": sorted(
-                (
-                    address["kind"],
-                    address.get("street"),
-                    address.get("city"),
-                    address.get("state"),
-                    address.get("postal_code"),
-                    address.get("country"),
-                )
-                for address in contact.get("street_addresses", [])
-            ),
-            "custom_fields": {
-                fields[item["custom_field_id"]]: item.get("value")
-                for item in contact.get("custom_fields", [])
-            },
-            "lists": sorted(lists[list_id] for list_id in contact.get("list_memberships", [])),
-            "tags": sorted(tags[tag_id] for tag_id in contact.get("taggings", [])),
-        }
-    return view
-
-
 def assert_same_accounts(source: EmulatorProcess, target: EmulatorProcess) -> None:
     """B holds every live contact of A, field by field, and no other live contact."""
-    expected, actual = account_view(source), account_view(target)
-    missing = sorted(set(expected) - set(actual))
-    extra = sorted(set(actual) - set(expected))
-    assert not missing, f"{len(missing)} contacts missing in B, e.g. {missing[:3]}"
-    assert not extra, f"{len(extra)} contacts only in B, e.g. {extra[:3]}"
-    different = [email for email in expected if expected[email] != actual[email]]
-    if different:
-        email = different[0]
-        diff = {
-            name: (expected[email][name], actual[email][name])
-            for name in expected[email]
-            if expected[email][name] != actual[email][name]
-        }
-        pytest.fail(f"{len(different)} contacts differ; {email}: {diff}")
+    diff = compare_accounts(source.export, target.export)
+    if diff:
+        pytest.fail(diff.summary())

@@ -7,7 +7,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from target_harness import account_view, flat_messages, run_target, target_config
+from target_harness import flat_messages, run_target, target_config
+
+from constantcontact_emulator.compare import account_view
 
 DATA = Path(__file__).parents[2] / "data" / "target"
 INITIAL = (DATA / "flat_rows_initial.singer").read_text()
@@ -65,7 +67,7 @@ def test_flat_rows_create_update_delete(emulator_factory, tmp_path) -> None:
     # bulk: imports, not one POST per contact
     assert first.requests.get("POST /v3/contacts", 0) == 0
     assert first.requests["POST /v3/activities/contacts_json_import"] <= 3
-    check_initial(account_view(emu))
+    check_initial(account_view(emu.export))
 
     second = run_target(emu, config, CHANGES)
     assert second.outcomes() == {
@@ -85,7 +87,7 @@ def test_flat_rows_create_update_delete(emulator_factory, tmp_path) -> None:
         "person06@acme-0.example": "already_exists",
         "ghost@acme-9.example": "not_found",
     }
-    view = account_view(emu)
+    view = account_view(emu.export)
     assert view["person00@acme-0.example"]["job_title"] == "Director"
     assert view["person00@acme-0.example"]["custom_fields"] == {"plan": "free", "seats": "500"}
     assert view["person00@acme-0.example"]["first_name"] == "First00"
@@ -120,7 +122,7 @@ def test_faults_during_bulk_jobs_still_apply_every_record_once(emulator_factory,
     assert sorted(c["email_address"]["address"] for c in contacts) == sorted(
         r["email_address"] for r in rows(INITIAL)
     )
-    check_initial(account_view(emu))
+    check_initial(account_view(emu.export))
     assert injected["by_status"].get("500", 0) + injected["by_status"].get("503", 0) > 0
     again = run_target(emu, config, INITIAL)
     assert set(again.outcomes().values()) == {"unchanged"}
@@ -138,7 +140,7 @@ def test_dry_run_plans_and_writes_nothing(emulator_factory, tmp_path) -> None:
     assert dry.outcomes()["person04@acme-1.example"] == "deleted"
     assert dry.outcomes()["newbie@acme-9.example"] == "created"
     assert dry.outcomes()["person06@acme-0.example"] == "failed"
-    check_initial(account_view(emu))  # nothing changed
+    check_initial(account_view(emu.export))  # nothing changed
 
 
 def test_full_activity_queue_is_waited_out(emulator_factory, tmp_path) -> None:
@@ -147,7 +149,7 @@ def test_full_activity_queue_is_waited_out(emulator_factory, tmp_path) -> None:
     config = flat_config(emu, tmp_path, max_retries=0, activity_poll_interval=0.5)
     result = run_target(emu, config, INITIAL)
     assert set(result.outcomes().values()) == {"created"}
-    check_initial(account_view(emu))
+    check_initial(account_view(emu.export))
     statuses = emu.stats()["by_endpoint_status"]
     refused = sum(
         counts.get("429", 0)
@@ -174,7 +176,7 @@ def test_failed_activity_fails_its_records_and_a_rerun_applies_them(
     for key, line in rerun.by_key().items():
         assert line["outcome"] in ({"created", "updated"} if key in broken else {"unchanged"})
     assert any(line["outcome"] == "created" for line in rerun.ledger)
-    check_initial(account_view(emu))
+    check_initial(account_view(emu.export))
 
 
 def test_value_changes_without_lists_go_through_an_emptied_staging_list(
@@ -192,7 +194,7 @@ def test_value_changes_without_lists_go_through_an_emptied_staging_list(
         "POST /v3/activities/contacts_json_import": 1,
         "POST /v3/activities/remove_list_memberships": 1,
     }
-    view = account_view(emu)
+    view = account_view(emu.export)
     for i in range(6):
         assert (view[f"s{i}@example.com"]["first_name"], view[f"s{i}@example.com"]["lists"]) == (
             f"S{i}",
