@@ -192,7 +192,7 @@ def run_demo(workdir: Path) -> None:
             "TARGET_CONSTANTCONTACT_UNKNOWN_STREAMS": "ignore",
         }
         step(2, "Install the plugins (meltano install; the first time takes a minute)")
-        meltano("install", env=env)
+        meltano("install", "tap-constantcontact", "target-constantcontact", "target-jsonl", env=env)
         say("   tap-constantcontact, target-constantcontact (from this repo), target-jsonl")
         first = full_sync(account_a, env)
         changed = edit_account(account_a)
