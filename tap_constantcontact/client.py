@@ -27,6 +27,7 @@ from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.schema.source import SchemaDirectory, StreamSchema
 
 from constantcontact_client.endpoints import endpoint_name
+from constantcontact_client.errors import RunBudgetExceededError
 from tap_constantcontact import schemas
 from tap_constantcontact.pagination import NextLinkPaginator
 from tap_constantcontact.responses import InvalidResponseError, decoded_body
@@ -40,6 +41,7 @@ if t.TYPE_CHECKING:
     from singer_sdk.streams.rest import HTTPRequest, PageContext
 
     from constantcontact_client import ConstantContactClient
+    from tap_constantcontact.events import Change
     from tap_constantcontact.settings import TapSettings
     from tap_constantcontact.tap import TapConstantContact
 
@@ -59,9 +61,13 @@ class ConstantContactStream(RESTStream):
     #: The OAuth scope the endpoint needs (checked by the connection test).
     required_scope: t.ClassVar[str] = "contact_data"
 
+    #: The `object_type` of this stream's `change_events`; None: the stream feeds none.
+    change_object_type: t.ClassVar[str | None] = None
+
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         super().__init__(*args, **kwargs)
         self.api_calls: Counter[str] = Counter()
+        self._emitted: dict[str, t.Any] | None = None
 
     # The shared client -------------------------------------------------------------------
 
@@ -135,6 +141,52 @@ class ConstantContactStream(RESTStream):
             self.api_calls[endpoint_name("GET", self.client.url_for(path))] += calls
         return decoded_body(response)
 
+    # The record loop: budget stops and change events ---------------------------------------
+
+    def get_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:
+        """`read_records`, stopped cleanly at `max_requests_per_run` (see `budget.py`), with
+        each emitted record's change event published right after it (see `events.py`)."""
+        budget = self.tap.budget
+        if budget.stopped:
+            budget.skip(self.name)
+            self.hold_bookmark(context)
+            return
+        feed = self.tap.change_feed if self.change_object_type and self.selected else None
+        try:
+            for record in self.read_records(context):
+                self._emitted = None
+                yield record
+                # Resumed by the SDK after it wrote the post-processed record.
+                if feed is not None and self._emitted is not None:
+                    change = self.detect_change(self._emitted)
+                    if change is not None:
+                        feed.publish(t.cast("str", self.change_object_type), change, self._emitted)
+        except RunBudgetExceededError as exc:
+            budget.stop(self.describe(context), exc)
+        if budget.stopped:
+            # Stopped here or in a child stream: this window is read again next run.
+            self.hold_bookmark(context)
+
+    def read_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:
+        """The stream's records; streams with their own passes or paging override it."""
+        return super().get_records(context)
+
+    def detect_change(self, record: dict[str, t.Any]) -> Change | None:
+        """What an emitted record says about its change; source streams override."""
+        return None
+
+    def describe(self, context: Context | None) -> str:
+        """The stream (and partition) for log lines."""
+        if not context:
+            return self.name
+        return f"{self.name} ({', '.join(f'{k}={v}' for k, v in context.items())})"
+
+    @property
+    def emit_activate_version_messages(self) -> bool:
+        """Never after a budget stop: the stream reads nothing, and an ACTIVATE_VERSION
+        without its records would make a target drop the whole table."""
+        return bool(super().emit_activate_version_messages) and not self.tap.budget.stopped
+
     # Requests and records ----------------------------------------------------------------
 
     @property
@@ -178,7 +230,9 @@ class ConstantContactStream(RESTStream):
         context: Context | None = None,
     ) -> dict[str, t.Any] | None:
         """Normalize the record once, where it is built."""
-        return self.normalize_record(row)
+        record = self.normalize_record(row)
+        self._emitted = record
+        return record
 
     def normalize_record(self, record: dict[str, t.Any]) -> dict[str, t.Any]:
         """Bring an API record to the stream's schema; streams override."""
@@ -225,9 +279,15 @@ class ConstantContactStream(RESTStream):
 
         Incremental streams call this first in `get_records`.
         """
-        previous = self.get_context_state(context).get("replication_key_value")
+        state = self.get_context_state(context)
+        previous = state.get("replication_key_value")
         if previous:
             self.seed_progress_marker(context, normalize_datetime(str(previous)) or str(previous))
+        else:  # the SDK would warn once per partition that the stream is unsorted
+            state.setdefault(
+                PROGRESS_MARKERS,
+                {PROGRESS_MARKER_NOTE: "Progress is not resumable if interrupted."},
+            )
         window = self.window(context)
         self.logger.info("%s: reading the window %s", self.name, window.describe())
         return window

@@ -10,6 +10,7 @@ from singer_sdk import typing as th
 
 from constantcontact_client import CLIENT_SETTINGS
 from tap_constantcontact.deletes import SCAN_MODES
+from tap_constantcontact.poll_config import ENTRY_FIELDS, PollResource, parse_poll_resources
 from tap_constantcontact.timestamps import parse_datetime
 
 CONTACT_INCLUDES = (
@@ -30,6 +31,12 @@ CONTACT_STATUSES = (
     "pending_confirmation",
     "temp_hold",
     "unsubscribed",
+)
+ACTIVITY_INCLUDES = (
+    "physical_address_in_footer",
+    "permalink_url",
+    "html_content",
+    "document_properties",
 )
 MAX_PAGE_SIZE = 500
 MAX_FILTER_LISTS = 25
@@ -157,6 +164,83 @@ TAP_SETTINGS = th.PropertiesList(
         ),
     ),
     th.Property(
+        "campaign_activities_include",
+        th.ArrayType(th.StringType(allowed_values=list(ACTIVITY_INCLUDES))),
+        default=list(ACTIVITY_INCLUDES),
+        title="Campaign Activity Parts",
+        description=(
+            "Optional parts of each campaign activity to extract (`include=`): "
+            "physical_address_in_footer, permalink_url, html_content, document_properties. "
+            "The same one call per activity either way; html_content can be large."
+        ),
+    ),
+    th.Property(
+        "tracking_lookback_days",
+        th.IntegerType(minimum=1),
+        default=30,
+        title="Tracking Lookback Days",
+        description=(
+            "The tracking streams poll the activities of campaigns sent or changed in the last "
+            "N days, and read a newly seen activity's events back at most N days. Older "
+            "activities keep their last bookmark and are not polled, so an old account does "
+            "not spend its daily budget on campaigns nobody opens any more."
+        ),
+    ),
+    th.Property(
+        "created_check_tolerance_seconds",
+        th.IntegerType(minimum=0),
+        default=5,
+        title="Created Check Tolerance (Seconds)",
+        description=(
+            "`change_events`: a record whose creation and last-change times are at most this "
+            "far apart is a CREATED event, otherwise UPDATED (SAP's createdCheckTolerance)."
+        ),
+    ),
+    th.Property(
+        "poll_resources",
+        th.ArrayType(
+            th.ObjectType(
+                th.Property("name", th.StringType, required=True, description=ENTRY_FIELDS["name"]),
+                th.Property("path", th.StringType, required=True, description=ENTRY_FIELDS["path"]),
+                *(
+                    th.Property(key, th.StringType, required=True, description=ENTRY_FIELDS[key])
+                    for key in ("records_key", "id_field", "updated_date_field")
+                ),
+                th.Property(
+                    "primary_keys",
+                    th.ArrayType(th.StringType),
+                    description=ENTRY_FIELDS["primary_keys"],
+                ),
+                *(
+                    th.Property(key, th.StringType, description=ENTRY_FIELDS[key])
+                    for key in (
+                        "updated_date_format",
+                        "created_date_field",
+                        "created_date_format",
+                        "deleted_date_field",
+                        "deleted_date_format",
+                        "timezone",
+                        "date_filter_param",
+                        "upper_filter_param",
+                        "date_filter_format",
+                    )
+                ),
+                th.Property("page_size", th.IntegerType, description=ENTRY_FIELDS["page_size"]),
+                th.Property("params", th.ObjectType(), description=ENTRY_FIELDS["params"]),
+                th.Property("schema", th.ObjectType(), description=ENTRY_FIELDS["schema"]),
+                additional_properties=False,
+            )
+        ),
+        title="Poll Resources",
+        description=(
+            "Extra incremental streams for other endpoints, one per entry, like SAP Open "
+            "Connectors' polling configuration: {name, path, records_key, id_field, "
+            "updated_date_field, updated_date_format, created_date_field, created_date_format, "
+            "timezone, date_filter_param, upper_filter_param, page_size, ...}. Each feeds "
+            "`change_events`. See the README for examples."
+        ),
+    ),
+    th.Property(
         "emit_activate_version_messages",
         th.BooleanType(),
         default=False,
@@ -204,10 +288,22 @@ class TapSettings:
     filters: ContactFilters
     contacts_deleted_scan: str
     custom_field_columns: bool
+    campaign_activities_include: tuple[str, ...] = ACTIVITY_INCLUDES
+    tracking_lookback: dt.timedelta = dt.timedelta(days=30)
+    created_check_tolerance: dt.timedelta = dt.timedelta(seconds=5)
+    poll_resources: tuple[PollResource, ...] = ()
 
     @classmethod
-    def from_config(cls, config: t.Mapping[str, t.Any]) -> TapSettings:
-        """Validate the tap settings; ValueError names the setting at fault."""
+    def from_config(
+        cls,
+        config: t.Mapping[str, t.Any],
+        *,
+        reserved_names: t.Collection[str] = (),
+    ) -> TapSettings:
+        """Validate the tap settings; ValueError names the setting at fault.
+
+        `reserved_names`: the built-in stream names, which `poll_resources` may not reuse.
+        """
         start_date = None
         if raw := config.get("start_date"):
             try:
@@ -251,4 +347,14 @@ class TapSettings:
             filters=filters,
             contacts_deleted_scan=str(config.get("contacts_deleted_scan") or "auto"),
             custom_field_columns=bool(config.get("custom_field_columns", True)),
+            campaign_activities_include=tuple(
+                dict.fromkeys(config.get("campaign_activities_include", ACTIVITY_INCLUDES))
+            ),
+            tracking_lookback=dt.timedelta(days=int(config.get("tracking_lookback_days", 30))),
+            created_check_tolerance=dt.timedelta(
+                seconds=int(config.get("created_check_tolerance_seconds", 5))
+            ),
+            poll_resources=parse_poll_resources(
+                config.get("poll_resources"), reserved_names=reserved_names
+            ),
         )

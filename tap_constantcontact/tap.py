@@ -14,22 +14,32 @@ from singer_sdk.contrib.msgspec import MsgSpecWriter
 from singer_sdk.exceptions import ConfigValidationError
 
 from constantcontact_client import ClientSettings, ConstantContactClient
+from constantcontact_client.endpoints import required_scope
 from constantcontact_client.errors import ConstantContactError
+from tap_constantcontact.budget import RunBudget
+from tap_constantcontact.campaign_index import CampaignIndex
 from tap_constantcontact.connection_test import run_checks
 from tap_constantcontact.custom_fields import CustomFieldColumns
+from tap_constantcontact.poll_config import parse_poll_resources
 from tap_constantcontact.responses import InvalidResponseError
 from tap_constantcontact.settings import TapSettings, config_jsonschema
 from tap_constantcontact.streams import STREAM_TYPES
+from tap_constantcontact.streams.change_events import ChangeEventsStream
+from tap_constantcontact.streams.poll import PollResourceStream
 from tap_constantcontact.window import run_start_from
 
 if t.TYPE_CHECKING:
+    from singer_sdk import Stream
     from singer_sdk.plugin_base import _ConfigInput
 
-    from tap_constantcontact.client import ConstantContactStream
+#: Names `poll_resources` entries may not take.
+BUILT_IN_STREAMS = frozenset(
+    [*(stream_type.name for stream_type in STREAM_TYPES), ChangeEventsStream.name]
+)
 
 
 class TapConstantContact(Tap):
-    """Contacts, lists, tags, custom fields and segments from Constant Contact."""
+    """Constant Contact contacts, lists, campaigns, tracking events and change events."""
 
     name = "tap-constantcontact"
     config_jsonschema = config_jsonschema()
@@ -43,12 +53,18 @@ class TapConstantContact(Tap):
         """The SDK's JSON-schema check, then the settings' own rules, before any request."""
         # Private in the SDK, but the one hook that runs first in every mode (sync,
         # --discover, --test), and whose errors the CLI prints as one line each.
+        try:  # first: its messages name the entry and the field, the JSON schema's do not
+            parse_poll_resources(self.config.get("poll_resources"), reserved_names=BUILT_IN_STREAMS)
+        except ValueError as exc:
+            if raise_errors:
+                raise ConfigValidationError("Config validation failed", errors=[str(exc)]) from None
+            return [str(exc)]
         errors = super()._validate_config(raise_errors=raise_errors)
         if errors:
             return errors
         try:
             ClientSettings.from_config(self.config)
-            TapSettings.from_config(self.config)
+            TapSettings.from_config(self.config, reserved_names=BUILT_IN_STREAMS)
         except (ConstantContactError, ValueError) as exc:
             errors = [str(exc)]
             if raise_errors:
@@ -58,7 +74,7 @@ class TapConstantContact(Tap):
     @cached_property
     def tap_settings(self) -> TapSettings:
         """The tap's own settings, validated."""
-        return TapSettings.from_config(self.config)
+        return TapSettings.from_config(self.config, reserved_names=BUILT_IN_STREAMS)
 
     @cached_property
     def client(self) -> ConstantContactClient:
@@ -88,12 +104,62 @@ class TapConstantContact(Tap):
             return None
         return CustomFieldColumns(self.custom_field_definitions)
 
-    def discover_streams(self) -> list[ConstantContactStream]:
-        """Every stream of the tap."""
-        return [stream_type(tap=self) for stream_type in STREAM_TYPES]
+    @cached_property
+    def budget(self) -> RunBudget:
+        """Whether this run stopped at `max_requests_per_run`, and what it left undone."""
+        return RunBudget()
+
+    @cached_property
+    def tracking_lower(self) -> dt.datetime:
+        """The start of the tracking window: `tracking_lookback_days` before the run start."""
+        return self.run_start - self.tap_settings.tracking_lookback
+
+    @cached_property
+    def campaign_index(self) -> CampaignIndex:
+        """The run's campaign details and tracked activities, shared by the campaign streams."""
+        return CampaignIndex(tracking_lower=self.tracking_lower, run_start=self.run_start)
+
+    @property
+    def change_feed(self) -> ChangeEventsStream | None:
+        """The `change_events` stream when it is selected (the sources publish to it)."""
+        stream = self.streams.get(ChangeEventsStream.name)
+        if isinstance(stream, ChangeEventsStream) and stream.selected:
+            return stream
+        return None
+
+    def unselected_change_sources(self) -> list[str]:
+        """Sources of `change_events` that are not selected in this run."""
+        return [
+            stream.name
+            for stream in self.streams.values()
+            if getattr(stream, "change_object_type", None) and not stream.selected
+        ]
+
+    def discover_streams(self) -> list[Stream]:
+        """The built-in streams, one per `poll_resources` entry, and `change_events` last
+        (it closes the run's events after every source)."""
+        streams: list[Stream] = [stream_type(tap=self) for stream_type in STREAM_TYPES]
+        for resource in self.tap_settings.poll_resources:
+            entry = self.input_catalog.get_stream(resource.name) if self.input_catalog else None
+            schema = entry.schema.to_dict() if entry is not None else None
+            streams.append(PollResourceStream(self, resource, schema=schema))
+        streams.append(ChangeEventsStream(self))
+        return streams
+
+    def load_streams(self) -> list[Stream]:
+        """The SDK's order (by name), with `change_events` moved last: it closes the bookmark
+        of the events every source stream wrote."""
+        streams = super().load_streams()
+        return sorted(streams, key=lambda stream: isinstance(stream, ChangeEventsStream))
 
     def log_api_usage(self) -> None:
-        """Log the run's API calls by endpoint and the daily budget left; release the client."""
+        """Log the run's API calls by endpoint and the daily budget left; release the client.
+
+        After a stop at `max_requests_per_run`, also what the run left for the next one.
+        """
+        if self.budget.stopped and not getattr(self, "_budget_reported", False):
+            self._budget_reported = True
+            self.logger.warning("%s", self.budget.summary())
         if "client" in self.__dict__:
             self.client.close()
 
@@ -140,6 +206,10 @@ class TapConstantContact(Tap):
             setup_mapper=False,
         )
         scopes = [stream_type.required_scope for stream_type in STREAM_TYPES]
+        scopes += [
+            required_scope("GET", resource.path) or "contact_data"
+            for resource in tap.tap_settings.poll_resources
+        ]
         checks = run_checks(tap.client, scopes)
         for check in checks:
             level = logging.INFO if check.passed else logging.ERROR

@@ -35,6 +35,11 @@ def parse_datetime(value: str) -> dt.datetime:
     return parsed.astimezone(UTC)
 
 
+def parse_optional(value: str | None) -> dt.datetime | None:
+    """`parse_datetime` for a value the tap normalized itself; None stays None."""
+    return parse_datetime(value) if value else None
+
+
 def format_datetime(value: dt.datetime) -> str:
     """Format an aware (or UTC-naive) datetime as `YYYY-MM-DDTHH:MM:SS.mmmZ`."""
     if value.tzinfo is not None:

@@ -49,9 +49,10 @@ from tap_constantcontact.contact_records import ContactRecordBuilder
 from tap_constantcontact.dedupe import SeenIds
 from tap_constantcontact.deletes import STATE_KEY as DELETES_STATE_KEY
 from tap_constantcontact.deletes import DeleteBehaviour, deleted_since
+from tap_constantcontact.events import Change, latest
 from tap_constantcontact.responses import decoded_body
 from tap_constantcontact.settings import CONTACT_INCLUDES, OPTIONAL_CONTACT_INCLUDES
-from tap_constantcontact.timestamps import format_datetime, parse_datetime
+from tap_constantcontact.timestamps import format_datetime, parse_datetime, parse_optional
 from tap_constantcontact.window import SyncWindow
 
 if t.TYPE_CHECKING:
@@ -83,6 +84,7 @@ class ContactsStream(ConstantContactStream):
     replication_key = "updated_at"
     records_key = "contacts"
     max_page_size = 500
+    change_object_type = "contacts"
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         super().__init__(*args, **kwargs)
@@ -116,6 +118,20 @@ class ContactsStream(ConstantContactStream):
     def normalize_record(self, record: dict[str, t.Any]) -> dict[str, t.Any]:
         """Timestamps in UTC, `_sdc_deleted_at`, `cf_` columns."""
         return self.record_builder.build(record)
+
+    def detect_change(self, record: dict[str, t.Any]) -> Change | None:
+        """Deleted, created or updated; an unsubscribe is a change too (UPDATED), dated at
+        its opt-out, since it may leave the contact's `updated_at` alone."""
+        email = record.get("email_address") or {}
+        return Change(
+            object_id=record["contact_id"],
+            created_at=parse_optional(record.get("created_at")),
+            changed_at=latest(
+                parse_optional(record.get("updated_at")),
+                parse_optional(email.get("opt_out_date")),
+            ),
+            deleted_at=parse_optional(record.get("_sdc_deleted_at")),
+        )
 
     # Requests -----------------------------------------------------------------------------
 
@@ -250,7 +266,7 @@ class ContactsStream(ConstantContactStream):
             )
         return passes
 
-    def get_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:
+    def read_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:
         """Every contact changed in the window, once."""
         window = self.start_window(context)
         state = self.get_context_state(context)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import copy
 import datetime as dt
 import io
 import json
@@ -99,7 +100,8 @@ def run_tap(
     catalog: dict[str, t.Any] | None = None,
     tap_class: type[TapConstantContact] = TapConstantContact,
 ) -> TapRun:
-    """Run the tap in this process, capturing its stdout."""
+    """Run the tap in this process, capturing its stdout (`state` is not modified)."""
+    state = copy.deepcopy(state) if state is not None else None
     tap = tap_class(config=config, state=state, catalog=catalog)
     buffer = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")
     with contextlib.redirect_stdout(buffer):

@@ -40,6 +40,18 @@ def test_discover_lists_the_streams_with_keys_and_custom_field_columns(
         "contact_tags",
         "custom_fields",
         "segments",
+        "campaigns",
+        "campaign_activities",
+        "campaign_summaries",
+        "campaign_tracking_sends",
+        "campaign_tracking_opens",
+        "campaign_tracking_unique_opens",
+        "campaign_tracking_clicks",
+        "campaign_tracking_bounces",
+        "campaign_tracking_optouts",
+        "campaign_tracking_forwards",
+        "campaign_tracking_didnotopens",
+        "change_events",
     }
     contacts = streams["contacts"]
     assert contacts["key_properties"] == ["contact_id"]
@@ -53,6 +65,20 @@ def test_discover_lists_the_streams_with_keys_and_custom_field_columns(
     assert properties["_sdc_deleted_at"]["format"] == "date-time"
     for name in ("contact_lists", "contact_tags", "custom_fields", "segments"):
         assert streams[name]["replication_method"] == "FULL_TABLE"
+    assert streams["campaign_summaries"]["replication_method"] == "FULL_TABLE"
+    expected_incremental = {
+        "campaigns": (["campaign_id"], "updated_at"),
+        "campaign_activities": (["campaign_activity_id"], "campaign_updated_at"),
+        "campaign_tracking_clicks": (["tracking_event_id"], "created_time"),
+        "change_events": (["event_id"], "event_date"),
+    }
+    for name, (keys, replication_key) in expected_incremental.items():
+        assert streams[name]["key_properties"] == keys
+        assert streams[name]["replication_key"] == replication_key
+        assert streams[name]["replication_method"] == "INCREMENTAL"
+    clicks = streams["campaign_tracking_clicks"]["schema"]["properties"]
+    assert {"url_id", "link_url", "device_type"} <= set(clicks)
+    assert "bounce_code" not in clicks
 
 
 def _test(config: dict[str, t.Any], tmp_path: Path) -> subprocess.CompletedProcess[str]:
@@ -136,7 +162,13 @@ def test_activate_version_messages_for_full_table_streams_when_asked(
 ) -> None:
     run = run_tap({**tap_config(emulator, tmp_path), "emit_activate_version_messages": True})
     activated = {m["stream"] for m in run.messages if m["type"] == "ACTIVATE_VERSION"}
-    assert activated == {"contact_lists", "contact_tags", "custom_fields", "segments"}
+    assert activated == {
+        "contact_lists",
+        "contact_tags",
+        "custom_fields",
+        "segments",
+        "campaign_summaries",
+    }
     versions = {
         m["version"] for m in run.messages if m["type"] == "RECORD" and m["stream"] == "segments"
     }

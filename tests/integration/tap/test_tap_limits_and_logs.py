@@ -66,9 +66,10 @@ def test_quota_exceeded_stops_with_one_clear_line(
 def test_no_secrets_or_emails_in_the_logs_at_info(
     emulator_factory: t.Callable[..., EmulatorProcess], tmp_path: Path
 ) -> None:
-    emulator = emulator_factory(contacts=300, access_token_ttl=2, latency_ms=100)
+    emulator = emulator_factory(contacts=300, campaigns=6, access_token_ttl=2, latency_ms=100)
     contacts = emulator.export("contacts")
-    config = tap_config(emulator, tmp_path, page_size=50)
+    # Every stream runs, the tracking reports (which list contact emails) included.
+    config = tap_config(emulator, tmp_path, page_size=50, tracking_lookback_days=3650)
     # A retried failure and a token refresh put error and auth paths in the log too.
     emulator.faults(fail_next=1, path_pattern="/contacts")
     config_path = write_json(tmp_path / "config.json", config)
@@ -83,6 +84,8 @@ def test_no_secrets_or_emails_in_the_logs_at_info(
 
     assert run.returncode == 0, run.stderr[-2000:]
     assert len(run.records("contacts")) == 300
+    assert run.records("campaign_tracking_sends")
+    assert run.records("change_events")
     assert email_filtered.returncode == 0, email_filtered.stderr[-2000:]
     assert len(email_filtered.records("contacts")) == 1
     store = json.loads((tmp_path / "tokens" / "store.json").read_text())
@@ -91,6 +94,7 @@ def test_no_secrets_or_emails_in_the_logs_at_info(
     logs = run.stderr + email_filtered.stderr
     assert "API calls" in logs
     assert "daily budget left" in logs
+    assert "Stream 'campaign_tracking_opens' used" in logs, "API calls per stream"
     for secret in secrets:
         assert secret not in logs
     for contact in contacts:

@@ -21,7 +21,7 @@ from tap_constantcontact.tap import TapConstantContact
 
 _WORKDIR = tempfile.TemporaryDirectory(prefix="tap-sdk-suite-")
 _EMULATOR = EmulatorProcess(
-    contacts=200, rps=0, daily_limit=0, token_rps=0, workdir=_WORKDIR.name
+    contacts=300, campaigns=8, rps=0, daily_limit=0, token_rps=0, workdir=_WORKDIR.name
 ).start()
 atexit.register(_WORKDIR.cleanup)
 atexit.register(_EMULATOR.stop)
@@ -31,6 +31,26 @@ CONFIG = {
     "refresh_token": _EMULATOR.mint_refresh_token(ALL_SCOPES),
     "token_store_path": str(Path(_WORKDIR.name) / "tokens.json"),
     "requests_per_second": 50,
+    # The seeded campaigns were sent over the past year or two.
+    "tracking_lookback_days": 3650,
+    # The seed has no custom-code emails, so no activity carries html_content.
+    "campaign_activities_include": [
+        "physical_address_in_footer",
+        "permalink_url",
+        "document_properties",
+    ],
+    "poll_resources": [
+        {
+            "name": "polled_lists",
+            "path": "/contact_lists",
+            "records_key": "lists",
+            "id_field": "list_id",
+            "updated_date_field": "updated_at",
+            "created_date_field": "created_at",
+            "deleted_date_field": "deleted_at",
+            "params": {"status": "all", "include_membership_count": "all"},
+        }
+    ],
 }
 
 _TestTapConstantContact = get_tap_test_class(

@@ -18,10 +18,11 @@ if t.TYPE_CHECKING:
 def test_every_request_the_tap_sends_conforms_to_the_spec(
     emulator_factory: t.Callable[..., EmulatorProcess], tmp_path: Path
 ) -> None:
-    emulator = emulator_factory(contacts=1200, record_exchanges=True)
-    config = tap_config(emulator, tmp_path)
+    emulator = emulator_factory(contacts=1200, campaigns=8, record_exchanges=True)
+    config = tap_config(emulator, tmp_path, tracking_lookback_days=3650)
     first = run_tap(config)
     emulator.actions(create=3, update=3, delete=2, unsubscribe=2)
+    emulator.actions(campaign_create=1, campaign_update=1, campaign_delete=1, tracking=20)
     run_tap(config, state=first.final_state)  # the incremental passes: updated_*, optout_*
     lists = [item for item in emulator.export("contact_lists") if not item.get("deleted_at")]
     run_tap(
@@ -38,8 +39,15 @@ def test_every_request_the_tap_sends_conforms_to_the_spec(
         "optout_before",
         "include_count",
         "lists=",
+        "after_date",
+        "before_date",
+        "include=physical_address_in_footer",
     ):
         assert parameter in queries, parameter
+    paths = {e["path"] for e in exchanges}
+    for report in ("sends", "opens", "unique_opens", "clicks", "bounces", "optouts", "forwards"):
+        assert any(path.endswith(f"/tracking/{report}") for path in paths), report
+    assert "/v3/reports/summary_reports/email_campaign_summaries" in paths
     assert assert_conforms(exchanges) == len(exchanges) > 15
 
 

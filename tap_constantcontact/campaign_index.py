@@ -1,0 +1,112 @@
+"""The campaigns of one run, read once and shared by the campaign streams.
+
+- `detail(campaign_id)`: `GET /emails/{campaign_id}` (the campaign with its activity ids and
+  roles), at most once per campaign per run, whether `campaign_activities`, the tracking
+  streams or both need it.
+- `tracked_activities()`: the activities the tracking streams poll this run. They are the
+  `primary_email` and `resend` activities (a `permalink` has no tracking) of the campaigns
+  that changed in the tracking window `[run start - tracking_lookback_days, run start)`,
+  read with one `GET /emails?after_date=` per 500 campaigns. Sending a campaign moves its
+  `updated_at`, so every campaign sent in the window is there. Removed campaigns are left
+  out (their activities answer 404), and so are Drafts (never sent).
+
+Cost per run: 1 call per 500 campaigns changed in the tracking window, plus 1 per such
+campaign (shared with `campaign_activities`).
+"""
+
+from __future__ import annotations
+
+import typing as t
+from dataclasses import dataclass
+
+from constantcontact_client import ConstantContactClient
+from constantcontact_client.errors import NotFoundError
+from tap_constantcontact.timestamps import format_datetime
+
+if t.TYPE_CHECKING:
+    import datetime as dt
+
+    from tap_constantcontact.client import ConstantContactStream
+
+TRACKED_ROLES = ("primary_email", "resend")
+NOT_TRACKED_STATUSES = ("Draft", "Removed")
+
+
+@dataclass(frozen=True, slots=True)
+class TrackedActivity:
+    """A campaign activity whose tracking reports this run reads."""
+
+    campaign_activity_id: str
+    campaign_id: str
+    role: str
+    campaign_updated_at: str | None = None
+
+
+class CampaignIndex:
+    """Campaign details and tracked activities, read once per run."""
+
+    def __init__(self, *, tracking_lower: dt.datetime, run_start: dt.datetime) -> None:
+        self.tracking_lower = tracking_lower
+        self.run_start = run_start
+        self._details: dict[str, dict[str, t.Any] | None] = {}
+        self._tracked: list[TrackedActivity] | None = None
+        self.campaign_of: dict[str, str] = {}  # campaign_activity_id -> campaign_id
+        self.activities: dict[str, TrackedActivity] = {}  # the tracked ones, by id
+
+    def detail(self, campaign_id: str, stream: ConstantContactStream) -> dict[str, t.Any] | None:
+        """The campaign with its `campaign_activities`; None if it no longer exists."""
+        if campaign_id not in self._details:
+            try:
+                body = stream.api_get(f"/emails/{campaign_id}")
+            except NotFoundError:
+                body = None
+            self._details[campaign_id] = body if isinstance(body, dict) else None
+            for reference in (body or {}).get("campaign_activities") or []:
+                self.campaign_of[reference["campaign_activity_id"]] = campaign_id
+        return self._details[campaign_id]
+
+    @property
+    def has_tracked(self) -> bool:
+        """True once the tracked activities were read."""
+        return self._tracked is not None
+
+    def tracked_activities(self, stream: ConstantContactStream) -> list[TrackedActivity]:
+        """The activities to poll this run (read on first use)."""
+        if self._tracked is None:
+            self._tracked = self._read_tracked(stream)
+        return self._tracked
+
+    def _read_tracked(self, stream: ConstantContactStream) -> list[TrackedActivity]:
+        campaigns: list[dict[str, t.Any]] = []
+        href: str | None = "/emails"
+        params: dict[str, t.Any] | None = {
+            "limit": 500,
+            "after_date": format_datetime(self.tracking_lower),
+            "before_date": format_datetime(self.run_start),
+        }
+        while href:
+            body = stream.api_get(href, params)
+            campaigns += body.get("campaigns") or []
+            href, params = ConstantContactClient.next_href(body), None
+        tracked: dict[str, TrackedActivity] = {}
+        for campaign in campaigns:
+            if campaign.get("current_status") in NOT_TRACKED_STATUSES:
+                continue
+            detail = self.detail(campaign["campaign_id"], stream)
+            for reference in (detail or {}).get("campaign_activities") or []:
+                if reference.get("role") in TRACKED_ROLES:
+                    activity = TrackedActivity(
+                        campaign_activity_id=reference["campaign_activity_id"],
+                        campaign_id=campaign["campaign_id"],
+                        role=reference["role"],
+                        campaign_updated_at=campaign.get("updated_at"),
+                    )
+                    tracked.setdefault(activity.campaign_activity_id, activity)
+        self.activities = tracked
+        stream.logger.info(
+            "%d campaigns changed since %s; %d of their activities have tracking to read",
+            len(campaigns),
+            format_datetime(self.tracking_lower),
+            len(tracked),
+        )
+        return list(tracked.values())
