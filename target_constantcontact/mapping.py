@@ -1,6 +1,6 @@
 """Input record -> `ContactIntent`: what the record asks the account to become.
 
-Two input shapes are accepted (see README-mapping.md): records of the tap's `contacts` stream
+Two input shapes are accepted (see docs/target-mapping.md): records of the tap's `contacts` stream
 (nested `email_address`, `custom_fields` / `list_memberships` / `taggings` by source id, ...)
 and flat warehouse rows (`email_address` string, `list_names`, `tag_names`, `cf_<name>`, ...).
 Validation covers what the write needs (types, limits from the spec), one clear error per record,
