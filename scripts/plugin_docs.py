@@ -36,10 +36,14 @@ def about(plugin: str, fmt: str) -> str:
     return result.stdout
 
 
+# Meltano 4.4 turns a `decimal` setting given as an environment variable (or in `.env`) into a
+# `Decimal`, then fails to serialize the config ("Object of type Decimal is not JSON
+# serializable"). Our number settings are all seconds, so Meltano declares them as integers:
+# whole seconds through Meltano, fractions still accepted in a plain Singer config file.
 JSON_TYPE_KINDS = {
     "boolean": "boolean",
     "integer": "integer",
-    "number": "decimal",
+    "number": "integer",
     "array": "array",
     "object": "object",
 }
