@@ -31,7 +31,9 @@ ROOT = Path(__file__).resolve().parents[1]
 MELTANO = Path(sys.executable).with_name("meltano")
 OUTPUT = ROOT / "output" / "demo"
 CHANGES = {"create": 5, "update": 7, "delete": 3, "unsubscribe": 4}
+ENGAGEMENT = {"tracking": 60}  # opens, clicks, forwards, bounces, opt-outs of recent sends
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+LOOKBACK_MINUTES = 10  # the tap's default `lookback_minutes`
 
 
 def say(text: str = "") -> None:
@@ -112,12 +114,26 @@ def full_sync(account_a: EmulatorProcess, env: dict[str, str]) -> Counter[str]:
     return counts
 
 
-def edit_account(account_a: EmulatorProcess) -> dict[str, list[str]]:
+def edit_account(account_a: EmulatorProcess, newsletter: str) -> dict[str, list[str]]:
     step(4, "Someone edits account A: " + ", ".join(f"{n} {k}" for k, n in CHANGES.items()))
     changed = account_a.actions(**CHANGES)
     for kind, ids in changed.items():
         say(f"   {kind:<12} {len(ids)} contacts")
-    return changed
+    events = account_a.actions(**ENGAGEMENT)["tracking"]
+    activities = {
+        activity["campaign_activity_id"]
+        for activity in account_a.export("campaign_activities")
+        if activity["campaign_id"] == newsletter
+    }
+    recent = [event for event in events if event["campaign_activity_id"] in activities]
+    kinds = Counter(event["tracking_activity_type"] for event in recent)
+    say(f"   newsletter recipients: {', '.join(f'{n} {k}' for k, n in sorted(kinds.items()))}")
+    say(
+        f"   and {len(events) - len(recent)} events on campaigns sent months ago (beyond the "
+        "tap's tracking_lookback_days, 30: not polled, to spare the API budget)"
+    )
+    optouts = [e["contact_id"] for e in events if e["tracking_activity_type"] == "em_optouts"]
+    return {**changed, "opted out from the newsletter": optouts}
 
 
 def incremental_sync(
@@ -136,8 +152,8 @@ def incremental_sync(
     ]
     say(
         f"   contacts emitted: {len(contacts)} "
-        f"(all {len(changed_ids & emitted_ids)} of {len(changed_ids)} changed ones, "
-        f"{len(emitted_ids - changed_ids)} more from the lookback overlap)"
+        f"(all {len(changed_ids & emitted_ids)} of {len(changed_ids)} changed or opted out, "
+        f"{len(emitted_ids - changed_ids)} more from the {LOOKBACK_MINUTES}-minute lookback)"
     )
     say(f"   deleted (with _sdc_deleted_at): {len(deleted)}; unsubscribed: {len(unsubscribed)}")
     events = jsonl_records("change_events")[first.get("change_events", 0) :]
@@ -181,6 +197,8 @@ def run_demo(workdir: Path) -> None:
     with account_a, account_b:
         say(f"   A: {account_a.api_url}  (1,200 contacts, 5 campaigns, 4 requests/s, 10,000/day)")
         say(f"   B: {account_b.api_url}  (empty)")
+        newsletter = account_a.actions(campaign_send=1)["campaigns_sent"][0]
+        say(f"   A sends this month's newsletter now (campaign {newsletter})")
         env = {
             **os.environ,
             "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false",
@@ -195,7 +213,7 @@ def run_demo(workdir: Path) -> None:
         meltano("install", "tap-constantcontact", "target-constantcontact", "target-jsonl", env=env)
         say("   tap-constantcontact, target-constantcontact (from this repo), target-jsonl")
         first = full_sync(account_a, env)
-        changed = edit_account(account_a)
+        changed = edit_account(account_a, newsletter)
         incremental_sync(account_a, env, first, changed)
         copy_account(account_a, account_b, env)
 
