@@ -318,8 +318,8 @@ de-duplicates, builds typed `cf_` columns and writes Singer messages.
 ## Target: bulk against per-record writes
 
 {target["contacts"]:,} flat warehouse rows into an empty account. "Per record" is the same target
-with `bulk_threshold` above the batch size, so it makes one call per contact, as every write tool
-surveyed in `../README.md` does.
+with `bulk_threshold` above the batch size, so it makes one call per contact, as the write tools
+in the README's comparison do.
 
 | measure | bulk (default) | per record |
 |---|---|---|
