@@ -26,6 +26,9 @@ from constantcontact_emulator.config import ALL_SCOPES, EmulatorConfig
 from constantcontact_emulator.gateway import Gateway
 from constantcontact_emulator.routes.oauth import AUTHORIZE_PATH, TOKEN_PATH
 
+# Load balancers in front of public APIs typically keep idle connections for about a minute.
+KEEP_ALIVE_SECONDS = 65
+
 
 def _non_negative_int(text: str) -> int:
     value = int(text)
@@ -159,6 +162,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--log-level", default="warning", choices=("critical", "error", "warning", "info", "debug")
     )
+    p.add_argument(
+        "--keep-alive-seconds",
+        type=_non_negative_int,
+        default=KEEP_ALIVE_SECONDS,
+        help="how long an idle keep-alive connection stays open (uvicorn's default of 5 s makes "
+        "clients that pause between calls, e.g. while polling a bulk activity, race the close)",
+    )
     return p
 
 
@@ -249,6 +259,7 @@ async def serve(app: Gateway, args: argparse.Namespace) -> None:
             proxy_headers=False,
             server_header=False,
             date_header=True,
+            timeout_keep_alive=args.keep_alive_seconds,
         )
     )
     task = asyncio.create_task(server.serve(sockets=[sock]))
