@@ -20,7 +20,7 @@ from constantcontact_client.errors import (
     ThrottledError,
 )
 from constantcontact_client.ratelimit import RateLimiter
-from constantcontact_client.redaction import mask_email, redact
+from constantcontact_client.redaction import redact
 from constantcontact_client.settings import CLIENT_SETTINGS, ClientSettings
 from constantcontact_client.tokenstore import StoredToken, TokenStore
 from constantcontact_client.usage import Usage
@@ -46,6 +46,5 @@ __all__ = [
     "TokenManager",
     "TokenStore",
     "Usage",
-    "mask_email",
     "redact",
 ]

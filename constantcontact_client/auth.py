@@ -22,6 +22,8 @@ Rules:
 - A 401 from the API triggers one forced refresh and one retry of the request (a response hook,
   like `HTTPDigestAuth`); the retry goes through the same adapter, so it is paced and counted.
 - Tokens and secrets are never logged, at any level; DEBUG shows `sha256:` fingerprints.
+- `TokenEndpoint` is the one implementation of the token call: refreshes here, the code
+  exchange in `constantcontact-login`.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -57,7 +59,144 @@ _RETRIED_MARK = "_constantcontact_token_retried"
 
 
 class InvalidGrantError(CredentialsError):
-    """The token endpoint refused a refresh token (`invalid_grant`)."""
+    """The token endpoint refused the grant (`invalid_grant`): a refresh token or a code."""
+
+
+class TokenEndpoint:
+    """The OAuth token endpoint, as one application calls it.
+
+    The one implementation of the token call, used for refreshes (`TokenManager`) and for the
+    code exchange of `constantcontact-login`: client authentication (HTTP Basic with the client
+    secret, or the form `client_id` of a PKCE public client), headers, retries of transient
+    failures (429, 5xx, connection errors) and the classification of the answer.
+    """
+
+    def __init__(
+        self,
+        *,
+        token_url: str,
+        client_id: str,
+        client_secret: str | None,
+        user_agent: str,
+        timeout: float,
+        http: requests.Session | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.token_url = token_url
+        self.client_id = client_id
+        self._client_secret = client_secret
+        self.user_agent = user_agent
+        self.timeout = timeout
+        self._http = http or requests.Session()
+        self._sleep = sleep
+
+    @classmethod
+    def for_settings(
+        cls,
+        settings: ClientSettings,
+        *,
+        http: requests.Session | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> TokenEndpoint:
+        return cls(
+            token_url=settings.token_url,
+            client_id=settings.client_id,
+            client_secret=settings.client_secret,
+            user_agent=settings.user_agent,
+            timeout=settings.request_timeout,
+            http=http,
+            sleep=sleep,
+        )
+
+    @property
+    def name(self) -> str:
+        """`POST /oauth2/default/v1/token`, for messages."""
+        return f"POST {urlsplit(self.token_url).path or '/'}"
+
+    def call(
+        self,
+        form: Mapping[str, str],
+        *,
+        purpose: str,
+        before_each: Callable[[], None] | None = None,
+    ) -> dict[str, Any]:
+        """POST `form` with the client's authentication; returns the token response.
+
+        `purpose` ("token refresh", "code exchange") ends the message of an unclassified
+        failure; `before_each` runs before every attempt (the 1 request/s interval).
+
+        Raises:
+            InvalidGrantError: `invalid_grant`.
+            CredentialsError: any other refusal, a response without access_token, or transient
+                failures on every attempt.
+        """
+        data = dict(form)
+        auth = None
+        if self._client_secret:
+            auth = HTTPBasicAuth(self.client_id, self._client_secret)
+        else:
+            data["client_id"] = self.client_id  # PKCE public client
+        last_problem = ""
+        for attempt in range(1, TOKEN_CALL_ATTEMPTS + 1):
+            if attempt > 1:
+                self._sleep(min(2.0 ** (attempt - 1), 30.0))
+            if before_each is not None:
+                before_each()
+            try:
+                response = self._http.post(
+                    self.token_url,
+                    data=data,
+                    auth=auth,
+                    headers={"Accept": "application/json", "User-Agent": self.user_agent},
+                    timeout=self.timeout,
+                )
+            except (requests.ConnectionError, requests.Timeout) as exc:
+                last_problem = f"connection error ({type(exc).__name__})"
+                continue
+            if response.status_code == 429 or response.status_code >= 500:
+                last_problem = f"HTTP {response.status_code}"
+                continue
+            return self._parse(response, purpose)
+        raise CredentialsError(
+            f"{self.name}: the token endpoint kept failing ({last_problem}) "
+            f"after {TOKEN_CALL_ATTEMPTS} attempts; try again later."
+        )
+
+    def _parse(self, response: requests.Response, purpose: str) -> dict[str, Any]:
+        details = parse_error_body(response.content)
+        error = (details[0].error_key or "") if details else ""
+        if response.ok:
+            try:
+                body = response.json()
+            except ValueError:
+                body = None
+            if not isinstance(body, dict) or not body.get("access_token"):
+                raise CredentialsError(f"{self.name}: the token response has no access_token.")
+            return body
+        described = describe_details(details)
+        if error == "invalid_grant":
+            raise InvalidGrantError(
+                f"{self.name}: HTTP {response.status_code} {described}",
+                status=response.status_code,
+                error_key=error,
+            )
+        if error in {"invalid_client", "unauthorized_client"} or response.status_code == 401:
+            raise CredentialsError(
+                f"{self.name}: HTTP {response.status_code} {error or 'unauthorized'}: the token "
+                "endpoint rejected the application's credentials; check client_id and "
+                "client_secret (leave client_secret empty only for a PKCE application).",
+                status=response.status_code,
+                error_key=error or None,
+            )
+        raise CredentialsError(
+            f"{self.name}: HTTP {response.status_code}"
+            f"{': ' + described if described else ''}; the {purpose} failed.",
+            status=response.status_code,
+            error_key=error or None,
+        )
+
+    def close(self) -> None:
+        self._http.close()
 
 
 def leeway_for(lifetime: float | None) -> float:
@@ -83,7 +222,7 @@ class TokenManager(AuthBase):
         self.settings = settings
         self.store = store or TokenStore(settings.token_store_path)
         self._usage = usage
-        self._http = http or requests.Session()
+        self._endpoint = TokenEndpoint.for_settings(settings, http=http, sleep=sleep)
         self._clock = clock
         self._sleep = sleep
         self._lock = threading.RLock()
@@ -284,36 +423,11 @@ class TokenManager(AuthBase):
     # -- the token endpoint -----------------------------------------------------------------
 
     def _token_call(self, refresh_token: str, stored: StoredToken | None) -> dict[str, Any]:
-        """POST grant_type=refresh_token, at most once per second, retrying transient failures."""
-        data = {"grant_type": "refresh_token", "refresh_token": refresh_token}
-        auth = None
-        if self.settings.client_secret:
-            auth = HTTPBasicAuth(self.settings.client_id, self.settings.client_secret)
-        else:
-            data["client_id"] = self.settings.client_id  # PKCE public client
-        last_problem = ""
-        for attempt in range(1, TOKEN_CALL_ATTEMPTS + 1):
-            self._respect_token_interval(stored)
-            try:
-                response = self._http.post(
-                    self.settings.token_url,
-                    data=data,
-                    auth=auth,
-                    headers={"Accept": "application/json", "User-Agent": self.settings.user_agent},
-                    timeout=self.settings.request_timeout,
-                )
-            except (requests.ConnectionError, requests.Timeout) as exc:
-                last_problem = f"connection error ({type(exc).__name__})"
-                self._sleep(min(2.0**attempt, 30.0))
-                continue
-            if response.status_code == 429 or response.status_code >= 500:
-                last_problem = f"HTTP {response.status_code}"
-                self._sleep(min(2.0**attempt, 30.0))
-                continue
-            return self._parse_token_response(response)
-        raise CredentialsError(
-            f"POST {self._token_path()}: the token endpoint kept failing ({last_problem}) "
-            f"after {TOKEN_CALL_ATTEMPTS} attempts; try again later."
+        """POST grant_type=refresh_token, at most once per second."""
+        return self._endpoint.call(
+            {"grant_type": "refresh_token", "refresh_token": refresh_token},
+            purpose="token refresh",
+            before_each=lambda: self._respect_token_interval(stored),
         )
 
     def _respect_token_interval(self, stored: StoredToken | None) -> None:
@@ -328,38 +442,5 @@ class TokenManager(AuthBase):
             self._sleep(wait)
         self._last_token_call = self._clock()
 
-    def _parse_token_response(self, response: requests.Response) -> dict[str, Any]:
-        endpoint = f"POST {self._token_path()}"
-        details = parse_error_body(response.content)
-        error = (details[0].error_key or "") if details else ""
-        if response.ok:
-            try:
-                body = response.json()
-            except ValueError:
-                body = None
-            if not isinstance(body, dict) or not body.get("access_token"):
-                raise CredentialsError(f"{endpoint}: the token response has no access_token.")
-            return body
-        if error == "invalid_grant":
-            raise InvalidGrantError(f"{endpoint}: invalid_grant", status=response.status_code)
-        if error in {"invalid_client", "unauthorized_client"} or response.status_code == 401:
-            raise CredentialsError(
-                f"{endpoint}: HTTP {response.status_code} {error or 'unauthorized'}: the token "
-                "endpoint rejected the application's credentials; check client_id and "
-                "client_secret (leave client_secret empty only for a PKCE application).",
-                status=response.status_code,
-                error_key=error or None,
-            )
-        described = describe_details(details)
-        raise CredentialsError(
-            f"{endpoint}: HTTP {response.status_code}"
-            f"{': ' + described if described else ''}; the token refresh failed.",
-            status=response.status_code,
-            error_key=error or None,
-        )
-
-    def _token_path(self) -> str:
-        return urlsplit(self.settings.token_url).path or "/"
-
     def close(self) -> None:
-        self._http.close()
+        self._endpoint.close()

@@ -16,7 +16,10 @@ Composing with singer-sdk's `RESTStream` (no double pacing, counting or retrying
 - `request_decorator` returns `client.retrying(func)`, which replaces the SDK's backoff: it
   honours `max_retries`, waits about 1 s (or `Retry-After`) after a `throttled` 429, longer for
   a full activity queue, and exponentially after 5xx and connection errors.
-- Streams follow `_links.next.href` with `client.url_for(href)` and no params.
+- Streams follow `_links.next.href` with `client.url_for(href)` and no params, or read whole
+  list endpoints with `client.pages` / `client.paginate`, which guard against a repeated next
+  link. `on_response` (on `request`, `pages`, `paginate`) sees every response of the call,
+  retried attempts included, so a caller can count its own calls by purpose.
 
 Do not wrap `client.request` (which already retries) in another retrying decorator.
 """
@@ -30,6 +33,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import backoff
+import msgspec
 import requests
 from singer_sdk.exceptions import RetriableAPIError
 
@@ -48,10 +52,15 @@ from constantcontact_client.settings import ClientSettings
 from constantcontact_client.usage import Usage
 
 T = TypeVar("T")
+#: Called with each response of a call (retried attempts included), before it is checked.
+ResponseHook = Callable[[requests.Response], object]
 RETRIABLE = (RetriableAPIError, *TRANSPORT_ERRORS)
 THROTTLE_WAIT_SECONDS = 1.0
 QUEUE_FULL_WAIT_SECONDS = 15.0
 MAX_WAIT_SECONDS = 120.0
+_BODY_ATTRIBUTE = "_constantcontact_json_body"
+_NO_BODY = object()
+_DECODER = msgspec.json.Decoder()
 
 
 class ConstantContactClient:
@@ -168,10 +177,13 @@ class ConstantContactClient:
         files: Any = None,
         headers: Mapping[str, str] | None = None,
         retry: bool = True,
+        on_response: ResponseHook | None = None,
     ) -> requests.Response:
         """Send a call, raise its classified error if it failed, retry what is retriable.
 
         `retry=False` sends once (for non-idempotent calls whose caller reconciles itself).
+        `on_response` sees the response of every attempt (a 401 resent after a token refresh
+        is one response, with the 401 in its `history`).
         """
         url = self.url_for(path_or_url)
 
@@ -185,17 +197,30 @@ class ConstantContactClient:
                 files=files,
                 headers=dict(headers) if headers else None,
             )
+            if on_response is not None:
+                on_response(response)
             self.check_response(response)
             return response
 
         return self.retrying(attempt)() if retry else attempt()
 
-    def pages(self, path: str, *, params: Mapping[str, Any] | None = None) -> Iterator[Any]:
-        """The JSON body of each page, following `_links.next.href` verbatim (no params)."""
+    def pages(
+        self,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        on_response: ResponseHook | None = None,
+    ) -> Iterator[Any]:
+        """The JSON body of each page, following `_links.next.href` verbatim (no params).
+
+        Lazy: the next page is requested only when the caller asks for it, so a caller that
+        needs only the first page (or stops early) spends no further call. A next link seen
+        before stops with an error instead of reading the same pages forever.
+        """
         url = self.url_for(path)
         endpoint = endpoint_name("GET", url)
         seen: set[str] = set()
-        response = self.request("GET", url, params=params)
+        response = self.request("GET", url, params=params, on_response=on_response)
         while True:
             body = self._json(response, endpoint)
             yield body
@@ -210,7 +235,7 @@ class ConstantContactClient:
                     endpoint=endpoint,
                 )
             seen.add(next_url)
-            response = self.request("GET", next_url)
+            response = self.request("GET", next_url, on_response=on_response)
 
     def paginate(
         self,
@@ -218,6 +243,7 @@ class ConstantContactClient:
         *,
         params: Mapping[str, Any] | None = None,
         records_key: str | None = None,
+        on_response: ResponseHook | None = None,
     ) -> Iterator[dict[str, Any]]:
         """Every record across the pages of a list endpoint.
 
@@ -225,20 +251,44 @@ class ConstantContactClient:
         array is used.
         """
         endpoint = endpoint_name("GET", self.url_for(path))
-        for body in self.pages(path, params=params):
-            yield from _records(body, records_key, endpoint)
+        for body in self.pages(path, params=params, on_response=on_response):
+            yield from records_of(body, records_key, endpoint)
 
     @staticmethod
-    def _json(response: requests.Response, endpoint: str) -> Any:
+    def json_body(response: requests.Response) -> Any:
+        """The response's JSON body (None when empty), decoded once with msgspec and cached on
+        the response: a page of 500 contacts is about 1 MB, read by more than one caller."""
+        cached = response.__dict__.get(_BODY_ATTRIBUTE, _NO_BODY)
+        if cached is not _NO_BODY:
+            return cached
+        content = response.content
         try:
-            return response.json()
-        except ValueError:
+            body = _DECODER.decode(content) if content else None
+        except msgspec.DecodeError:
+            request = response.request
+            endpoint = (
+                endpoint_name(request.method or "GET", request.url or "/") if request else "API"
+            )
             raise ConstantContactError(
                 f"{endpoint}: HTTP {response.status_code} with a body that is not JSON "
                 f"(Content-Type {response.headers.get('Content-Type', 'none')}).",
                 endpoint=endpoint,
                 status=response.status_code,
             ) from None
+        response.__dict__[_BODY_ATTRIBUTE] = body
+        return body
+
+    @classmethod
+    def _json(cls, response: requests.Response, endpoint: str) -> Any:
+        body = cls.json_body(response)
+        if body is None:
+            raise ConstantContactError(
+                f"{endpoint}: HTTP {response.status_code} with an empty body where a page of "
+                "records was expected.",
+                endpoint=endpoint,
+                status=response.status_code,
+            )
+        return body
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -260,7 +310,8 @@ class ConstantContactClient:
         self.close()
 
 
-def _records(body: Any, records_key: str | None, endpoint: str) -> list[dict[str, Any]]:
+def records_of(body: Any, records_key: str | None, endpoint: str) -> list[dict[str, Any]]:
+    """The records array of a decoded list page (`records_key`, or the page's only array)."""
     if isinstance(body, list):
         return body
     if not isinstance(body, dict):

@@ -30,15 +30,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-import requests
-from requests.auth import HTTPBasicAuth
-
-from constantcontact_client.errors import (
-    ConstantContactError,
-    CredentialsError,
-    describe_details,
-    parse_error_body,
-)
+from constantcontact_client.auth import InvalidGrantError, TokenEndpoint
+from constantcontact_client.errors import ConstantContactError
 from constantcontact_client.settings import (
     DEFAULT_TOKEN_URL,
     DEFAULT_USER_AGENT,
@@ -49,6 +42,7 @@ from constantcontact_client.tokenstore import TokenStore, rotated
 DEFAULT_AUTHORIZE_URL = "https://authz.constantcontact.com/oauth2/default/v1/authorize"
 DEFAULT_SCOPES = "contact_data campaign_data account_read offline_access"
 CLIENT_SECRET_ENV = "CONSTANTCONTACT_CLIENT_SECRET"  # noqa: S105 (a variable name)
+TOKEN_TIMEOUT_SECONDS = 60.0
 _LOOPBACK_HOSTS = {"127.0.0.1", "localhost"}
 
 
@@ -207,44 +201,26 @@ def run_login(options: LoginOptions, *, out: Any = sys.stdout) -> Path:
 def exchange_code(
     options: LoginOptions, *, code: str, redirect_uri: str, verifier: str | None
 ) -> dict[str, Any]:
-    """POST grant_type=authorization_code; returns the token response."""
-    data = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri}
-    auth = None
+    """POST grant_type=authorization_code through the token manager's `TokenEndpoint`."""
+    form = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri}
     if verifier is not None:
-        data |= {"client_id": options.client_id, "code_verifier": verifier}
-    if options.client_secret and not options.pkce:
-        auth = HTTPBasicAuth(options.client_id, options.client_secret)
-    elif verifier is None:
-        data["client_id"] = options.client_id
-    endpoint = f"POST {urlsplit(options.token_url).path}"
+        form["code_verifier"] = verifier
+    endpoint = TokenEndpoint(
+        token_url=options.token_url,
+        client_id=options.client_id,
+        client_secret=None if options.pkce else options.client_secret,
+        user_agent=DEFAULT_USER_AGENT,
+        timeout=TOKEN_TIMEOUT_SECONDS,
+    )
     try:
-        response = requests.post(
-            options.token_url,
-            data=data,
-            auth=auth,
-            headers={"Accept": "application/json", "User-Agent": DEFAULT_USER_AGENT},
-            timeout=60,
-        )
-    except requests.RequestException as exc:
+        return endpoint.call(form, purpose="code exchange")
+    except InvalidGrantError as exc:
         raise LoginError(
-            f"{endpoint}: cannot reach the token endpoint ({type(exc).__name__})."
+            f"{str(exc).rstrip('.')}. The authorization code was refused (codes are single-use "
+            "and expire within minutes); run constantcontact-login again."
         ) from None
-    if not response.ok:
-        details = describe_details(parse_error_body(response.content))
-        hint = ""
-        if "invalid_client" in details:
-            hint = " Check client_id and client_secret (or use --pkce for a public application)."
-        raise CredentialsError(
-            f"{endpoint}: HTTP {response.status_code} {details or 'error'}; the code exchange "
-            f"failed.{hint}"
-        )
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    if not isinstance(body, dict) or not body.get("access_token"):
-        raise LoginError(f"{endpoint}: the token response has no access_token.")
-    return body
+    finally:
+        endpoint.close()
 
 
 def _read_config(path: Path | None) -> dict[str, Any]:

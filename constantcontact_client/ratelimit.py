@@ -11,7 +11,8 @@ counted across every process and machine that uses the key. Three checks run bef
    arrive inside one server-side second unless their latencies differ by more than 100 ms.
 
 Where the counters live is `rate_limit_backend`: `memory` (shared by every client of this
-process), `sqlite:///path` (processes on one machine; writes under a file lock),
+process), `sqlite:///path` (processes on one machine; writes under a file lock; the default
+`local` is such a file next to the token store),
 `postgresql://...` (the database's clock and table lock) or `redis://...`. Buckets are keyed by
 a hash of the client_id (and the API origin), so two applications sharing a backend do not
 share limits.
@@ -114,7 +115,6 @@ class RateLimiter:
         self._lock = threading.Lock()
         self._puts = 0
         self.run_used = 0
-        self.waited_seconds = 0.0
 
     @classmethod
     def from_settings(
@@ -183,24 +183,6 @@ class RateLimiter:
         For a call already counted whose sending was delayed (a token refresh between its slot
         and its send): a fresh slot keeps it from bunching up with the calls after it.
         """
-        waited = self._pace()
-        self.waited_seconds += waited
-        return waited
-
-    def _take_daily(self) -> None:
-        now = self._daily_clock()
-        if self.run_used % _LEAK_EVERY == 0:
-            self._daily.leak(now)  # drop earlier days' entries: memory and tables stay small
-        if not self._daily.put(RateItem(self._key, now)):
-            phrase, resets_at = quota_reset_phrase(dt.datetime.fromtimestamp(now / 1000, dt.UTC))
-            raise QuotaExceededError(
-                f"The daily budget of {self.daily_request_limit} API calls "
-                f"(daily_request_limit) is spent for this application; it {phrase}. Rerun "
-                "after that.",
-                resets_at=resets_at,
-            )
-
-    def _pace(self) -> float:
         waited = 0.0
         while True:
             now = self._pacing_clock()
@@ -215,6 +197,19 @@ class RateLimiter:
             seconds = max(wait_ms / 1000 if isinstance(wait_ms, int) else 0, MIN_SLEEP_SECONDS)
             self._sleep(seconds)
             waited += seconds
+
+    def _take_daily(self) -> None:
+        now = self._daily_clock()
+        if self.run_used % _LEAK_EVERY == 0:
+            self._daily.leak(now)  # drop earlier days' entries: memory and tables stay small
+        if not self._daily.put(RateItem(self._key, now)):
+            phrase, resets_at = quota_reset_phrase(dt.datetime.fromtimestamp(now / 1000, dt.UTC))
+            raise QuotaExceededError(
+                f"The daily budget of {self.daily_request_limit} API calls "
+                f"(daily_request_limit) is spent for this application; it {phrase}. Rerun "
+                "after that.",
+                resets_at=resets_at,
+            )
 
     def daily_used(self) -> int:
         """Calls counted in today's (UTC) window of the shared daily budget."""

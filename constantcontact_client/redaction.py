@@ -24,12 +24,6 @@ _SECRET_FIELD = re.compile(
 )
 
 
-def mask_email(address: str) -> str:
-    """`jane.doe@example.com` -> `j***@example.com`."""
-    local, _, domain = address.partition("@")
-    return f"{local[:1]}***@{domain}" if domain else "<email>"
-
-
 def redact(text: str) -> str:
     """Mask every email address and token-like value in `text`."""
 

@@ -11,6 +11,9 @@ Where each concern lives, so that composing with singer-sdk never doubles anythi
   adapter after the wait for a slot, which may have brought it to its expiry. singer-sdk also
   calls its `authenticator` and sets `session.auth`; applying the token manager again is
   idempotent (same header, and its 401 hook is registered once).
+- Every send waits at most `request_timeout` for the API, whatever timeout the caller passed:
+  singer-sdk always passes its own (`RESTStream.timeout`, 300 s), which would otherwise
+  replace the setting.
 - The session never retries: urllib3 retries are off (`max_retries=0`), and a 401 is resent
   once by the token hook. Retrying is `ConstantContactClient.retrying` or the SDK's
   `request_decorator`, one of them, not both.
@@ -115,8 +118,7 @@ class ConstantContactSession(requests.Session):
             request.headers["User-Agent"] = self.settings.user_agent
             if self.token_manager is not None:
                 request = self.token_manager(request)
-        if kwargs.get("timeout") is None:
-            kwargs["timeout"] = self.settings.request_timeout
+        kwargs["timeout"] = self.settings.request_timeout
         try:
             return super().send(request, **kwargs)
         except TRANSPORT_ERRORS as exc:

@@ -34,6 +34,7 @@ def _distribution_version() -> str:
 
 DEFAULT_USER_AGENT = f"constantcontact-singer/{_distribution_version()}"
 RATE_LIMIT_BACKEND_SCHEMES = ("memory", "sqlite", "postgresql", "redis")
+LOCAL_RATE_LIMIT_BACKEND = "local"
 LOCAL_RATE_LIMIT_FILE = "ratelimit.sqlite"
 
 _STORE_PATH_DEFAULT_DOC = (
@@ -153,7 +154,8 @@ CLIENT_SETTINGS = th.PropertiesList(
     th.Property(
         "rate_limit_backend",
         th.StringType,
-        default="local",
+        default=LOCAL_RATE_LIMIT_BACKEND,
+        secret=True,  # a postgresql:// or redis:// URL may carry a password
         title="Rate Limit Backend",
         description=(
             "Where the per-second and daily counters live. The limits belong to the "
@@ -175,6 +177,17 @@ def default_token_store_path(client_id: str) -> Path:
     return Path(state_home) / "constantcontact" / f"{digest}.json"
 
 
+def local_rate_limit_backend(token_store_path: Path) -> str:
+    """What `local` means: a SQLite file next to the token store, shared on this machine."""
+    return f"sqlite:///{Path(token_store_path).parent.resolve() / LOCAL_RATE_LIMIT_FILE}"
+
+
+# Token stores whose credentials `from_config` has checked, by (path, client_id): the file's
+# identity then. The plugins build their settings twice (validate, then run); an unchanged file
+# is not read and parsed again. An atomic rewrite changes the inode, so it is checked again.
+_CHECKED_STORES: dict[tuple[Path, str], tuple[int, int, int]] = {}
+
+
 @dataclass(frozen=True)
 class ClientSettings:
     """Validated client settings; build with `from_config`."""
@@ -192,7 +205,15 @@ class ClientSettings:
     max_retries: int = 5
     request_timeout: float = 120.0
     user_agent: str = DEFAULT_USER_AGENT
-    rate_limit_backend: str = "memory"
+    # A postgresql:// or redis:// URL may carry a password: kept out of repr.
+    rate_limit_backend: str = field(default=LOCAL_RATE_LIMIT_BACKEND, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.rate_limit_backend == LOCAL_RATE_LIMIT_BACKEND:
+            # Resolved here, so direct construction gets the schema's default as from_config does.
+            object.__setattr__(
+                self, "rate_limit_backend", local_rate_limit_backend(self.token_store_path)
+            )
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> ClientSettings:
@@ -232,7 +253,7 @@ class ClientSettings:
             max_retries=_non_negative_int(config, "max_retries", 5),
             request_timeout=_positive_number(config, "request_timeout", 120.0),
             user_agent=_text(config, "user_agent") or DEFAULT_USER_AGENT,
-            rate_limit_backend=_backend(config, store_path),
+            rate_limit_backend=_backend(config),
         )
         settings._check_credentials()
         return settings
@@ -249,6 +270,10 @@ class ClientSettings:
         # Imported here: the token store module imports these settings' errors.
         from constantcontact_client.tokenstore import TokenStore  # noqa: PLC0415
 
+        key = (self.token_store_path, self.client_id)
+        identity = _file_identity(self.token_store_path)
+        if identity is not None and _CHECKED_STORES.get(key) == identity:
+            return
         try:
             stored = TokenStore(self.token_store_path).read()
         except ConfigError:
@@ -271,6 +296,16 @@ class ClientSettings:
                 "point token_store_path elsewhere or re-run `constantcontact-login`.",
                 setting="token_store_path",
             )
+        if identity is not None:
+            _CHECKED_STORES[key] = identity
+
+
+def _file_identity(path: Path) -> tuple[int, int, int] | None:
+    try:
+        status = path.stat()
+    except OSError:
+        return None
+    return (status.st_ino, status.st_size, status.st_mtime_ns)
 
 
 def _raw(config: Mapping[str, Any], name: str) -> Any:
@@ -357,10 +392,10 @@ def _positive_number(config: Mapping[str, Any], name: str, default: float) -> fl
     return value
 
 
-def _backend(config: Mapping[str, Any], store_path: Path) -> str:
-    value = _text(config, "rate_limit_backend") or "local"
-    if value == "local":
-        return f"sqlite:///{store_path.parent.resolve() / LOCAL_RATE_LIMIT_FILE}"
+def _backend(config: Mapping[str, Any]) -> str:
+    value = _text(config, "rate_limit_backend") or LOCAL_RATE_LIMIT_BACKEND
+    if value == LOCAL_RATE_LIMIT_BACKEND:
+        return value  # resolved by ClientSettings.__post_init__
     scheme = value.split(":", 1)[0].lower()
     scheme = {"postgres": "postgresql", "rediss": "redis"}.get(scheme, scheme)
     shown = safe_backend_name(value)

@@ -63,16 +63,6 @@ class Usage:
         with self._lock:
             return sum(self._by_endpoint.values())
 
-    @property
-    def daily_remaining(self) -> int | None:
-        """Calls left today in the (shared) local daily budget."""
-        return self._limiter.daily_remaining() if self._limiter else None
-
-    @property
-    def run_remaining(self) -> int | None:
-        """Calls left under `max_requests_per_run`, when set."""
-        return self._limiter.run_remaining() if self._limiter else None
-
     def summary(self) -> str:
         """One log line: totals, the busiest endpoints, 429s, refreshes and budget left."""
         with self._lock:

@@ -14,6 +14,7 @@ import pytest
 import requests
 
 from constantcontact_client import ConstantContactClient, TokenStore
+from constantcontact_client.login import LoginError, exchange_code, parse_options
 from constantcontact_emulator.testing import EmulatorProcess
 
 Factory = Callable[..., EmulatorProcess]
@@ -115,6 +116,24 @@ def test_wrong_secret_fails_with_a_clear_message(emulator_factory: Factory, tmp_
     assert "client_id and client_secret" in err
     assert "not-the-secret-0000" not in err
     assert not store_path.exists()
+
+
+def test_a_refused_code_says_to_log_in_again(emulator_factory: Factory) -> None:
+    emu = emulator_factory(contacts=5, campaigns=0)
+    options = parse_options(["--config", str(emu.config_path), "--no-browser"])
+    with pytest.raises(LoginError) as info:
+        exchange_code(
+            options,
+            code="not-an-issued-code",
+            redirect_uri="http://127.0.0.1:8765/callback",
+            verifier=None,
+        )
+    message = str(info.value)
+    assert message.startswith("POST /oauth2/default/v1/token: HTTP 400 invalid_grant")
+    assert "constantcontact-login again" in message
+    assert emu.config["client_secret"] not in message
+    # Refused once, not retried: a 400 is not transient.
+    assert emu.stats()["oauth"]["POST /oauth2/default/v1/token"] == {"400": 1}
 
 
 @pytest.mark.parametrize("uri", ["https://127.0.0.1:8765/cb", "http://example.com:8765/cb"])

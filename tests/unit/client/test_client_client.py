@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import socket
+import time
 from pathlib import Path
 from typing import Any
 
@@ -235,7 +236,8 @@ def test_run_cap_stops_before_sending(fake: FakeServer, config: dict[str, Any]) 
         client.request("GET", "/contacts")
         with pytest.raises(RunBudgetExceededError):
             client.request("GET", "/contacts")
-        assert client.usage.run_remaining == 0
+        assert client.limiter.run_remaining() == 0
+        assert "run budget left: 0" in client.usage.summary()
     assert len(fake.api_requests()) == 2
 
 
@@ -265,6 +267,24 @@ def test_session_works_under_the_sdk_calling_pattern(fake: FakeServer, client: A
     [req] = fake.api_requests()
     assert req.headers["user-agent"] == client.settings.user_agent
     assert client.usage.calls_total == 1
+
+
+def test_request_timeout_wins_over_the_timeout_the_sdk_passes(
+    fake: FakeServer, config: dict[str, Any]
+) -> None:
+    """singer-sdk always sends with `timeout=300`; the setting must still apply."""
+
+    def slow(_: Recorded) -> Reply:
+        time.sleep(1.5)
+        return Reply(200, {"contacts": []})
+
+    fake.add("GET", "/v3/contacts", slow)
+    with ConstantContactClient(config | {"request_timeout": 0.3}) as client:
+        prepared = client.session.prepare_request(
+            requests.Request("GET", client.url_for("/contacts"))
+        )
+        with pytest.raises(RetriableError, match="timed out"):
+            client.session.send(prepared, timeout=300)
 
 
 def test_summary_is_logged_on_close(

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
 import pytest
 from singer_sdk.exceptions import ConfigValidationError
 
-from constantcontact_client import CLIENT_SETTINGS, ClientSettings, ConfigError
+from constantcontact_client import (
+    CLIENT_SETTINGS,
+    ClientSettings,
+    ConfigError,
+    StoredToken,
+    TokenStore,
+)
 from constantcontact_client.settings import DEFAULT_API_URL, default_token_store_path
 
 
@@ -42,6 +49,62 @@ def test_secrets_are_not_in_repr(base: dict[str, Any]) -> None:
     text = repr(ClientSettings.from_config(base))
     assert "s3cret-value-123" not in text
     assert "rt-value-12345678" not in text
+
+
+def test_backend_passwords_are_not_in_repr(base: dict[str, Any], tmp_path: Path) -> None:
+    backend = "redis://:hunter2@cache:6379/0"
+    settings = ClientSettings.from_config(base | {"rate_limit_backend": backend})
+    assert settings.rate_limit_backend == backend
+    assert "hunter2" not in repr(settings)
+    direct = ClientSettings(
+        client_id="app-1", token_store_path=tmp_path / "s.json", rate_limit_backend=backend
+    )
+    assert "hunter2" not in repr(direct)
+
+
+def test_direct_construction_has_the_schema_defaults(base: dict[str, Any], tmp_path: Path) -> None:
+    store = tmp_path / "store.json"
+    direct = ClientSettings(client_id="app-1", token_store_path=store)
+    validated = ClientSettings.from_config(
+        {"client_id": "app-1", "token_store_path": str(store), "access_token": "at-1"}
+    )
+    defaults = {
+        name: prop["default"]
+        for name, prop in CLIENT_SETTINGS.to_dict()["properties"].items()
+        if "default" in prop
+    }
+    assert defaults["rate_limit_backend"] == "local"
+    for name in defaults:
+        assert getattr(direct, name) == getattr(validated, name), name
+    assert direct.rate_limit_backend == f"sqlite:///{tmp_path.resolve() / 'ratelimit.sqlite'}"
+
+
+def test_an_unchanged_store_is_read_once_per_process(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    store = tmp_path / "store.json"
+    store.write_text(json.dumps({"client_id": "app-1", "refresh_token": "rt-stored-1"}))
+    store.chmod(0o644)  # readable by others: each read logs a warning
+    reads: list[Path] = []
+    read = TokenStore.read
+
+    def counting_read(self: TokenStore) -> Any:
+        reads.append(self.path)
+        return read(self)
+
+    monkeypatch.setattr(TokenStore, "read", counting_read)
+    bare = {"client_id": "app-1", "token_store_path": str(store)}
+    with caplog.at_level(logging.WARNING):
+        first = ClientSettings.from_config(bare)  # the plugin validates its config...
+        second = ClientSettings.from_config(bare)  # ...then builds its client
+    assert first == second
+    assert reads == [store]
+    assert caplog.text.count("readable by other users") == 1
+    # A rewritten store (another login) is checked again.
+    TokenStore(store).write(StoredToken(client_id="app-2", refresh_token="rt-other-1"))
+    with pytest.raises(ConfigError, match="another client_id"):
+        ClientSettings.from_config(bare)
+    assert reads == [store, store]
 
 
 def test_default_token_store_path(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -160,7 +223,7 @@ def test_schema_documents_every_setting() -> None:
     for name, prop in schema["properties"].items():
         assert prop.get("title"), name
         assert len(prop.get("description", "")) > 20, name
-    for secret in ("client_secret", "refresh_token", "access_token"):
+    for secret in ("client_secret", "refresh_token", "access_token", "rate_limit_backend"):
         assert schema["properties"][secret]["secret"] is True
         assert schema["properties"][secret]["writeOnly"] is True
     assert schema["properties"]["api_url"]["default"] == DEFAULT_API_URL
