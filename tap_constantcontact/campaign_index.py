@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from constantcontact_client import ConstantContactClient
 from constantcontact_client.errors import NotFoundError
-from tap_constantcontact.timestamps import format_datetime
+from constantcontact_client.timestamps import format_datetime
 
 if t.TYPE_CHECKING:
     import datetime as dt

@@ -28,10 +28,10 @@ from singer_sdk.schema.source import SchemaDirectory, StreamSchema
 
 from constantcontact_client.endpoints import endpoint_name
 from constantcontact_client.errors import RunBudgetExceededError
+from constantcontact_client.timestamps import format_datetime, normalize_datetime, parse_datetime
 from tap_constantcontact import schemas
 from tap_constantcontact.pagination import NextLinkPaginator
 from tap_constantcontact.responses import InvalidResponseError, decoded_body
-from tap_constantcontact.timestamps import format_datetime, normalize_datetime, parse_datetime
 from tap_constantcontact.window import SyncWindow
 
 if t.TYPE_CHECKING:

@@ -13,12 +13,12 @@ from __future__ import annotations
 import logging
 import typing as t
 
-from tap_constantcontact.responses import InvalidResponseError
-from tap_constantcontact.timestamps import (
+from constantcontact_client.timestamps import (
     deleted_at_timestamp,
     normalize_date,
     normalize_datetime,
 )
+from tap_constantcontact.responses import InvalidResponseError
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterable

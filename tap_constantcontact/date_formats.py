@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from tap_constantcontact.timestamps import format_datetime
+from constantcontact_client.timestamps import format_datetime
 
 ISO8601 = "iso8601"
 EPOCH_SECONDS = "epoch_seconds"

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import typing as t
 
-from tap_constantcontact.timestamps import normalize_date, normalize_datetime
+from constantcontact_client.timestamps import normalize_date, normalize_datetime
 
 STATE_KEY = "deletes_move_updated_at"
 SCAN_MODES = ("auto", "always", "never")

@@ -21,7 +21,7 @@ import typing as t
 import uuid
 from dataclasses import dataclass
 
-from tap_constantcontact.timestamps import format_datetime
+from constantcontact_client.timestamps import format_datetime
 
 CREATED, UPDATED, DELETED = "CREATED", "UPDATED", "DELETED"
 EVENT_TYPES = (CREATED, UPDATED, DELETED)

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from singer_sdk import typing as th
 
 from constantcontact_client import CLIENT_SETTINGS
+from constantcontact_client.timestamps import parse_datetime
 from tap_constantcontact.deletes import SCAN_MODES
 from tap_constantcontact.poll_config import ENTRY_FIELDS, PollResource, parse_poll_resources
-from tap_constantcontact.timestamps import parse_datetime
 
 CONTACT_INCLUDES = (
     "custom_fields",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from tap_constantcontact.timestamps import format_datetime
+from constantcontact_client.timestamps import format_datetime
 
 
 def run_start_from(now: dt.datetime) -> dt.datetime:

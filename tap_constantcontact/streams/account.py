@@ -19,14 +19,14 @@ from __future__ import annotations
 import copy
 import typing as t
 
-from tap_constantcontact.client import ConstantContactStream
-from tap_constantcontact.events import Change, latest
-from tap_constantcontact.timestamps import (
+from constantcontact_client.timestamps import (
     format_datetime,
     normalize_date,
     parse_datetime,
     parse_optional,
 )
+from tap_constantcontact.client import ConstantContactStream
+from tap_constantcontact.events import Change, latest
 
 if t.TYPE_CHECKING:
     import datetime as dt

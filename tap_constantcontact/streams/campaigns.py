@@ -26,13 +26,13 @@ from singer_sdk.pagination import SinglePagePaginator
 
 from constantcontact_client import ConstantContactClient
 from constantcontact_client.errors import NotFoundError
+from constantcontact_client.timestamps import format_datetime, parse_datetime, parse_optional
 from tap_constantcontact.client import SCHEMAS, ConstantContactStream
 from tap_constantcontact.dedupe import SeenIds
 from tap_constantcontact.events import Change
 from tap_constantcontact.pagination import NextLinkPaginator
 from tap_constantcontact.responses import InvalidResponseError, decoded_body
 from tap_constantcontact.settings import ACTIVITY_INCLUDES
-from tap_constantcontact.timestamps import format_datetime, parse_datetime, parse_optional
 
 if t.TYPE_CHECKING:
     import requests

@@ -27,8 +27,8 @@ from collections import Counter
 
 from singer_sdk import Stream
 
+from constantcontact_client.timestamps import format_datetime
 from tap_constantcontact.events import EVENT_TYPES, build_event
-from tap_constantcontact.timestamps import format_datetime
 
 if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context

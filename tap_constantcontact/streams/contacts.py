@@ -44,6 +44,7 @@ from functools import cached_property
 from constantcontact_client import ConstantContactClient
 from constantcontact_client.endpoints import endpoint_name
 from constantcontact_client.errors import ConfigError, RetriableError
+from constantcontact_client.timestamps import format_datetime, parse_datetime, parse_optional
 from tap_constantcontact.client import SCHEMAS, ConstantContactStream
 from tap_constantcontact.contact_records import ContactRecordBuilder
 from tap_constantcontact.dedupe import SeenIds
@@ -52,7 +53,6 @@ from tap_constantcontact.deletes import DeleteBehaviour, deleted_since
 from tap_constantcontact.events import Change, latest
 from tap_constantcontact.responses import decoded_body
 from tap_constantcontact.settings import CONTACT_INCLUDES, OPTIONAL_CONTACT_INCLUDES
-from tap_constantcontact.timestamps import format_datetime, parse_datetime, parse_optional
 from tap_constantcontact.window import SyncWindow
 
 if t.TYPE_CHECKING:

@@ -24,12 +24,12 @@ from functools import cached_property
 from genson import SchemaBuilder
 
 from constantcontact_client.endpoints import required_scope
+from constantcontact_client.timestamps import format_datetime, parse_optional
 from tap_constantcontact.client import ConstantContactStream
 from tap_constantcontact.date_formats import format_upper_bound
 from tap_constantcontact.dedupe import SeenIds
 from tap_constantcontact.events import Change
 from tap_constantcontact.responses import InvalidResponseError
-from tap_constantcontact.timestamps import format_datetime, parse_optional
 
 if t.TYPE_CHECKING:
     import datetime as dt

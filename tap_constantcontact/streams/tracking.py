@@ -34,12 +34,12 @@ from collections import Counter
 from functools import cached_property
 
 from constantcontact_client.errors import RunBudgetExceededError
+from constantcontact_client.timestamps import format_datetime, normalize_date, parse_datetime
 from tap_constantcontact.client import SCHEMAS, ConstantContactStream
 from tap_constantcontact.dedupe import SeenIds
 from tap_constantcontact.events import stable_uuid
 from tap_constantcontact.pagination import NextLinkPaginator
 from tap_constantcontact.responses import InvalidResponseError, decoded_body
-from tap_constantcontact.timestamps import format_datetime, normalize_date, parse_datetime
 from tap_constantcontact.window import SyncWindow
 
 if t.TYPE_CHECKING:

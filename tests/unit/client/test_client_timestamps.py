@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tap_constantcontact.timestamps import (
+from constantcontact_client.timestamps import (
     deleted_at_timestamp,
     format_datetime,
     normalize_date,

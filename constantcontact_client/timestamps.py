@@ -1,4 +1,5 @@
-"""Timestamp normalization: every date-time the tap emits is UTC RFC 3339.
+"""Timestamp normalization: every date-time the tap emits, and the target compares or
+sends, is UTC RFC 3339.
 
 The API mixes `2024-10-30T18:56:35Z`, `2016-01-23T13:48:44.108Z`,
 `2016-03-03T10:56:29-05:00` and plain dates (`deleted_at`). The tap emits one fixed-width
@@ -11,27 +12,29 @@ from __future__ import annotations
 import datetime as dt
 
 UTC = dt.UTC
-_MIDNIGHT = dt.time(tzinfo=UTC)
+_MIDNIGHT = dt.time()
 
 # `2024-10-30T18:56:35Z` and `2024-10-30T18:56:35.108Z`: the forms the API sends most.
 _SECONDS_Z_LENGTH = 20
 _MILLIS_Z_LENGTH = 24
 
 
-def parse_datetime(value: str) -> dt.datetime:
+def parse_datetime(value: str, timezone: dt.tzinfo = UTC) -> dt.datetime:
     """Parse any ISO-8601 date or date-time into an aware UTC datetime.
 
-    A plain date is midnight UTC; a naive date-time is taken as UTC.
+    A plain date is midnight, and a date-time without an offset is local time, in
+    `timezone` (UTC unless given).
 
     Raises:
         ValueError: the value is not ISO-8601.
     """
     text = value.strip()
     if len(text) == 10:  # a date only (`deleted_at`)
-        return dt.datetime.combine(dt.date.fromisoformat(text), _MIDNIGHT)
-    parsed = dt.datetime.fromisoformat(text)
+        parsed = dt.datetime.combine(dt.date.fromisoformat(text), _MIDNIGHT)
+    else:
+        parsed = dt.datetime.fromisoformat(text)
     if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=UTC)
+        parsed = parsed.replace(tzinfo=timezone)
     return parsed.astimezone(UTC)
 
 
@@ -97,8 +100,3 @@ def deleted_at_timestamp(deleted_at: str, updated_at: str | None) -> str:
         if updated is not None and updated[:10] == deleted_day:
             return updated
     return f"{deleted_day}T00:00:00.000Z"
-
-
-def utc_now() -> dt.datetime:
-    """The current time, aware UTC."""
-    return dt.datetime.now(UTC)
