@@ -4,8 +4,9 @@ The planner needs every affected contact as the account holds it. Two ways to ge
 - one lookup per contact (`GET /contacts?email=&status=all`, or `GET /contacts/{id}`);
 - one read of the whole account (`GET /contacts?status=all&limit=500`), cached for the run and
   refreshed with `updated_after` for later batches.
-The first page of the full read tells the account's size (`include_count`), so the choice is
-made on real numbers: the full read continues only when it costs fewer calls than lookups.
+The first page of a full read tells the account's size (`include_count`), read once per run, so
+the choice is made on real numbers: the whole account is read only when that costs fewer calls
+than the lookups. Until then, each batch looks its contacts up afresh.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from constantcontact_client.errors import NotFoundError
+from constantcontact_client.timestamps import format_datetime
 from target_constantcontact.calls import CallCounter
 from target_constantcontact.model import ExistingContact
 
@@ -27,14 +29,11 @@ PAGE_SIZE = 500
 # Contact timestamps have second precision and the server clock is not ours.
 CLOCK_MARGIN = dt.timedelta(minutes=2)
 LOOKUPS_WITHOUT_COUNT = 2
+_EVERY_CONTACT = {"status": "all", "include": INCLUDE, "limit": PAGE_SIZE}
 
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-def _iso(moment: dt.datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class ContactDirectory:
@@ -47,6 +46,7 @@ class ContactDirectory:
         self._by_id: dict[str, ExistingContact] = {}
         self._full_read_at: dt.datetime | None = None
         self._dirty_since: dt.datetime | None = None
+        self._account_size: int | None = None  # `contacts_count`, learned once per run
 
     @property
     def has_full_copy(self) -> bool:
@@ -78,24 +78,47 @@ class ContactDirectory:
         wanted = len(emails) + len(contact_ids)
         if wanted == 0:
             return
-        if wanted <= LOOKUPS_WITHOUT_COUNT:
-            self._lookup(emails, contact_ids)
+        if self._account_size is None:
+            if wanted <= LOOKUPS_WITHOUT_COUNT:
+                self._lookup(emails, contact_ids)
+            else:
+                self._first_read(emails, contact_ids)
             return
-        first = self._calls.get(
-            self._client,
-            "/contacts",
-            {"status": "all", "include": INCLUDE, "limit": PAGE_SIZE, "include_count": "true"},
-        )
+        pages = max(1, math.ceil(self._account_size / PAGE_SIZE))
+        if pages < wanted:
+            logger.info(
+                "Reading the target account once (%d pages) rather than %d lookups",
+                pages,
+                wanted,
+            )
+            started = _now()
+            self._remember_pages(self._calls.pages(self._client, "/contacts", _EVERY_CONTACT))
+            self._full_copy_read(started)
+        else:
+            self._lookup(emails, contact_ids)
+
+    def _first_read(self, emails: list[str], contact_ids: list[str]) -> None:
+        """Page 1 of the whole account, with its size; the rest only if cheaper than lookups."""
         started = _now()
-        for resource in first.get("contacts") or []:
-            self.remember(ExistingContact.from_api(resource))
-        total = int(first.get("contacts_count") or 0)
-        pages_left = max(0, math.ceil(total / PAGE_SIZE) - 1)
-        next_href = ((first.get("_links") or {}).get("next") or {}).get("href")
-        missing_emails = [email for email in emails if email not in self._by_email]
-        missing_ids = [cid for cid in contact_ids if cid not in self._by_id]
+        pages = self._calls.pages(
+            self._client, "/contacts", {**_EVERY_CONTACT, "include_count": "true"}
+        )
+        first = next(pages)
+        self._account_size = total = int(first.get("contacts_count") or 0)
+        seen = [ExistingContact.from_api(resource) for resource in first.get("contacts") or []]
+        for contact in seen:
+            self.remember(contact)
+        if self._client.next_href(first) is None:
+            pages.close()
+            self._full_copy_read(started)  # the first page held the whole account
+            return
+        seen_emails = {contact.email.lower() for contact in seen}
+        seen_ids = {contact.contact_id for contact in seen}
+        missing_emails = [email for email in emails if email not in seen_emails]
+        missing_ids = [contact_id for contact_id in contact_ids if contact_id not in seen_ids]
         lookups = len(missing_emails) + len(missing_ids)
-        if next_href and pages_left < lookups:
+        pages_left = max(0, math.ceil(total / PAGE_SIZE) - 1)
+        if pages_left < lookups:
             logger.info(
                 "Reading the target account once (%d contacts, %d more pages) rather than "
                 "%d lookups",
@@ -103,43 +126,41 @@ class ContactDirectory:
                 pages_left,
                 lookups,
             )
-            for resource in self._calls.paginate(self._client, next_href, {}, "contacts"):
-                self.remember(ExistingContact.from_api(resource))
-            self._full_read_at = started
-            self._dirty_since = None
-        elif next_href:
-            self._lookup(missing_emails, missing_ids)
+            self._remember_pages(pages)
+            self._full_copy_read(started)
         else:
-            self._full_read_at = started  # the first page held the whole account
-            self._dirty_since = None
+            pages.close()
+            self._lookup(missing_emails, missing_ids)
+
+    def _remember_pages(self, pages: Iterable[dict[str, Any]]) -> None:
+        for body in pages:
+            for resource in body.get("contacts") or []:
+                self.remember(ExistingContact.from_api(resource))
+
+    def _full_copy_read(self, started: dt.datetime) -> None:
+        self._full_read_at = started
+        self._dirty_since = None
 
     def _refresh(self) -> None:
         since = self._dirty_since or self._full_read_at or _now()
         started = _now()
-        params = {
-            "status": "all",
-            "include": INCLUDE,
-            "limit": PAGE_SIZE,
-            "updated_after": _iso(since - CLOCK_MARGIN),
-        }
-        count = 0
-        for resource in self._calls.paginate(self._client, "/contacts", params, "contacts"):
-            self.remember(ExistingContact.from_api(resource))
-            count += 1
+        count = self._read_changed_since(since)
         logger.debug("Refreshed %d contacts changed since the last read", count)
         self._full_read_at = started
         self._dirty_since = None
 
-    def _lookup(self, emails: list[str], contact_ids: list[str]) -> None:
+    def _read_changed_since(self, since: dt.datetime) -> int:
+        params = {**_EVERY_CONTACT, "updated_after": format_datetime(since - CLOCK_MARGIN)}
+        count = 0
+        for resource in self._calls.paginate(self._client, "/contacts", params, "contacts"):
+            self.remember(ExistingContact.from_api(resource))
+            count += 1
+        return count
+
+    def _lookup(self, emails: Iterable[str], contact_ids: Iterable[str]) -> None:
         for email in emails:
-            body = self._calls.get(
-                self._client, "/contacts", {"email": email, "status": "all", "include": INCLUDE}
-            )
-            for resource in body.get("contacts") or []:
-                self.remember(ExistingContact.from_api(resource))
+            self.find_email(email)
         for contact_id in contact_ids:
-            if contact_id in self._by_id:
-                continue
             try:
                 resource = self._calls.get(
                     self._client, f"/contacts/{contact_id}", {"include": INCLUDE}
@@ -147,6 +168,19 @@ class ContactDirectory:
             except NotFoundError:
                 continue
             self.remember(ExistingContact.from_api(resource))
+
+    def find_email(self, email: str) -> ExistingContact | None:
+        """Look one email up now (deleted contacts included), whatever is already known."""
+        body = self._calls.get(
+            self._client, "/contacts", {"email": email, "status": "all", "include": INCLUDE}
+        )
+        found = None
+        for resource in body.get("contacts") or []:
+            contact = ExistingContact.from_api(resource)
+            self.remember(contact)
+            if contact.email.lower() == email.lower():
+                found = contact
+        return found
 
     def reread(self, emails: Iterable[str], since: dt.datetime) -> None:
         """Read back contacts written by bulk activities (new ids, verification)."""
@@ -158,11 +192,4 @@ class ContactDirectory:
         ):
             self._lookup(emails, [])
             return
-        params = {
-            "status": "all",
-            "include": INCLUDE,
-            "limit": PAGE_SIZE,
-            "updated_after": _iso(since - CLOCK_MARGIN),
-        }
-        for resource in self._calls.paginate(self._client, "/contacts", params, "contacts"):
-            self.remember(ExistingContact.from_api(resource))
+        self._read_changed_since(since)

@@ -1,5 +1,9 @@
 """Bulk activities: submit (waiting while the account's queue is full), poll to the end state.
 
+A full queue (HTTP 429, over 1,000 queued activities) is waited out here and only here: the
+call itself is not retried on it (see `CallCounter.write`), so `activity_timeout` bounds the
+wait and each resubmission is one POST.
+
 Polling backs off from `activity_poll_interval` to 30 s. While several activities are in
 flight, one `GET /activities` (newest first, with each one's state and errors) checks them all
 in a single call; an activity missing from that page, or the last one left, is polled by id.
@@ -31,7 +35,9 @@ _UUID_IN_TEXT = re.compile(
 
 
 class ActivityTimeoutError(Exception):
-    """An activity did not end within `activity_timeout`."""
+    """An activity was not accepted, or did not end, within `activity_timeout`."""
+
+    error_key = "activity_timeout"
 
 
 @dataclass(slots=True)
@@ -89,7 +95,7 @@ class ActivityRunner:
         self._clock = clock
 
     def submit(self, kind: str, path: str, body: dict[str, Any]) -> Activity:
-        """POST the activity; while the account has over 1,000 queued, wait and retry."""
+        """POST the activity; while the account's queue is full, wait and resubmit."""
         activity = Activity(kind=kind, path=path)
         deadline = self._clock() + self.timeout
         wait = max(self.poll_interval, 1.0)
@@ -97,11 +103,16 @@ class ActivityRunner:
             try:
                 resource = self._calls.write(self._client, "POST", path, body, "bulk")
                 break
-            except QueueFullError:
-                if self._clock() + wait > deadline:
-                    raise
-                logger.info("Activity queue is full; waiting %.0f s before resubmitting", wait)
-                self._sleep(wait)
+            except QueueFullError as exc:
+                pause = min(exc.retry_after or wait, MAX_QUEUE_WAIT_INTERVAL)
+                if self._clock() + pause > deadline:
+                    msg = (
+                        f"{kind} activity not accepted: the account's queue of bulk activities "
+                        f"stayed full for {self.timeout:.0f} s (activity_timeout)"
+                    )
+                    raise ActivityTimeoutError(msg) from exc
+                logger.info("Activity queue is full; waiting %.0f s before resubmitting", pause)
+                self._sleep(pause)
                 wait = min(wait * 2, MAX_QUEUE_WAIT_INTERVAL)
         activity.update(resource)
         logger.debug("Submitted %s activity %s", kind, activity.activity_id)

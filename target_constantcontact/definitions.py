@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from constantcontact_client.errors import ConflictError, PayloadError
+from target_constantcontact.calls import ResentConflictError
 from target_constantcontact.mapping import MAX_CUSTOM_FIELDS
 from target_constantcontact.model import ContactIntent, RecordError, Ref
 
@@ -42,7 +43,8 @@ class Kind:
 
 
 KINDS = {
-    LIST: Kind(LIST, "/contact_lists", "lists", "list_id", "name", 1000, "list", "contact_lists"),
+    # /contact_lists: the schema allows 1000 a page, its description says 500 (the tap's choice)
+    LIST: Kind(LIST, "/contact_lists", "lists", "list_id", "name", 500, "list", "contact_lists"),
     TAG: Kind(TAG, "/contact_tags", "tags", "tag_id", "name", 500, "tag", "contact_tags"),
     CUSTOM_FIELD: Kind(
         CUSTOM_FIELD,
@@ -62,23 +64,42 @@ def custom_field_name(label: str) -> str:
     return "_".join(label.split())
 
 
+class AmbiguousNameError(Exception):
+    """A name with no exact match and several that differ from it only in case."""
+
+    def __init__(self, kind: Kind, name: str, matches: list[str]) -> None:
+        self.kind = kind
+        self.name = name
+        self.matches = matches
+        super().__init__(
+            f"{kind.error_word} {name!r} matches {len(matches)} {kind.error_word}s of the target "
+            f"account that differ only in case ({', '.join(map(repr, matches))}); use the exact "
+            "name"
+        )
+
+
 @dataclass(slots=True)
 class _Catalog:
     """One kind's definitions in the target account."""
 
+    kind: Kind
     by_name: dict[str, dict[str, Any]] = field(default_factory=dict)
     by_id: dict[str, dict[str, Any]] = field(default_factory=dict)
     created: set[str] = field(default_factory=set)  # names created during this run
 
-    def add(self, kind: Kind, item: dict[str, Any]) -> None:
-        self.by_name[item[kind.name_key]] = item
-        self.by_id[item[kind.id_key]] = item
+    def add(self, item: dict[str, Any]) -> None:
+        self.by_name[item[self.kind.name_key]] = item
+        self.by_id[item[self.kind.id_key]] = item
 
     def find(self, name: str) -> dict[str, Any] | None:
+        """The exact name, else the one name equal to it ignoring case; None when there is
+        none. Raises `AmbiguousNameError` when several names differ from it only in case."""
         if name in self.by_name:
             return self.by_name[name]
-        folded = [item for key, item in self.by_name.items() if key.casefold() == name.casefold()]
-        return folded[0] if len(folded) == 1 else None
+        folded = [key for key in self.by_name if key.casefold() == name.casefold()]
+        if len(folded) > 1:
+            raise AmbiguousNameError(self.kind, name, sorted(folded))
+        return self.by_name[folded[0]] if folded else None
 
 
 class Definitions:
@@ -138,16 +159,31 @@ class Definitions:
             return self._catalogs
 
     def _load(self, kind: Kind) -> _Catalog:
-        catalog = _Catalog()
+        catalog = _Catalog(kind)
         params: dict[str, Any] = {"limit": kind.page_size}
         for item in self._calls.paginate(self._client, kind.path, params, kind.records_key):
             if not item.get("deleted_at"):
-                catalog.add(kind, item)
+                catalog.add(item)
         logger.info("Target account has %d %ss", len(catalog.by_id), kind.error_word)
         return catalog
 
+    def _reload(self, kind: str) -> _Catalog:
+        """Read one kind's definitions again (the others stay as they are)."""
+        catalog = self._load(KINDS[kind])
+        catalog.created = self.catalogs[kind].created
+        self.catalogs[kind] = catalog
+        self._changed()
+        return catalog
+
     def find(self, kind: str, name: str) -> dict[str, Any] | None:
+        """See `_Catalog.find`: raises `AmbiguousNameError` for a name that matches several."""
         return self.catalogs[kind].find(name)
+
+    def _find_unambiguous(self, kind: str, name: str) -> dict[str, Any] | None:
+        try:
+            return self.find(kind, name)
+        except AmbiguousNameError:
+            return None
 
     def name_of(self, kind: str, target_id: str) -> str | None:
         item = self.catalogs[kind].by_id.get(target_id)
@@ -167,15 +203,18 @@ class Definitions:
             else:
                 try:
                     item = self._calls.write(self._client, "POST", spec.path, body, "definition")
-                except ConflictError:
-                    # created meanwhile by someone else, or a deleted one holds the name
-                    self._catalogs = None
-                    existing = self.find(kind, name)
+                except ConflictError as exc:
+                    # created meanwhile (by someone else, or by our own first attempt when
+                    # this answers a resend), or a deleted one holds the name
+                    reloaded = self._reload(kind)
+                    existing = self._find_unambiguous(kind, name)
                     if existing is None:
                         raise
+                    if isinstance(exc, ResentConflictError):
+                        reloaded.created.add(existing[spec.name_key])
                     return existing
                 item.setdefault(spec.name_key, name)
-            catalog.add(spec, item)
+            catalog.add(item)
             catalog.created.add(item[spec.name_key])
             self._changed()
             logger.info("Created %s %r", spec.error_word, item[spec.name_key])
@@ -190,7 +229,7 @@ class Definitions:
                 item = self._calls.write(
                     self._client, "PUT", f"{spec.path}/{target_id}", body, "definition"
                 )
-            self.catalogs[kind].add(spec, item)
+            self.catalogs[kind].add(item)
             self._changed()
             return item
 
@@ -211,8 +250,11 @@ class Definitions:
                         wanted[kind][body.get("name") or body.get("label")] = body
         for kind, bodies in wanted.items():
             for name, body in bodies.items():
-                if self.find(kind, name if kind != CUSTOM_FIELD else custom_field_name(name)):
-                    continue
+                try:
+                    if self.find(kind, name if kind != CUSTOM_FIELD else custom_field_name(name)):
+                        continue
+                except AmbiguousNameError:
+                    continue  # not created: resolving the records reports the ambiguity
                 try:
                     self.create(kind, body)
                 except PayloadError as exc:
@@ -284,7 +326,10 @@ class Definitions:
                 )
         else:
             name = value
-        item = catalog.find(name)
+        try:
+            item = catalog.find(name)
+        except AmbiguousNameError as exc:
+            raise RecordError(f"ambiguous_{kind}", f"{field_name}: {exc}", field_name) from None
         if item is None:
             raise RecordError(
                 f"unknown_{kind}",
@@ -343,7 +388,7 @@ class Definitions:
             universe = []
             for source_id in self.source[CUSTOM_FIELD]:
                 name = self.source_name(CUSTOM_FIELD, source_id)
-                item = self.find(CUSTOM_FIELD, name) if name else None
+                item = self._find_unambiguous(CUSTOM_FIELD, name) if name else None
                 if item is not None:
                     universe.append((source_id, item["custom_field_id"]))
             self._cleared_by_replace = universe

@@ -26,7 +26,7 @@ from constantcontact_client.errors import (
     PayloadError,
     QuotaExceededError,
 )
-from target_constantcontact.account import INCLUDE, ContactDirectory
+from target_constantcontact.account import ContactDirectory
 from target_constantcontact.activities import (
     Activity,
     ActivityRunner,
@@ -34,7 +34,7 @@ from target_constantcontact.activities import (
     emails_in,
     ids_in,
 )
-from target_constantcontact.calls import CallCounter
+from target_constantcontact.calls import CallCounter, ResentConflictError
 from target_constantcontact.model import Action, ExistingContact, Outcome
 from target_constantcontact.payloads import DesiredContact, post_body, put_body
 from target_constantcontact.planner import (
@@ -189,15 +189,17 @@ class Executor:
         category = "unsubscribe" if work.unsubscribe else "single"
         try:
             resource = self._calls.write(self._client, "POST", "/contacts", body, category)
-        except ConflictError:
+        except ConflictError as exc:
             # the email exists after all (deleted, or created meanwhile): update it instead
-            existing = self._find_by_email(work.intent.email or "")
+            existing = self._directory.find_email(work.intent.email or "")
             if existing is None:
                 raise
-            if work.intent.action is Action.CREATE and not existing.deleted:
+            # a resend after a 5xx or a lost answer: our first attempt most likely created it
+            ours = isinstance(exc, ResentConflictError) and not existing.deleted
+            if work.intent.action is Action.CREATE and not existing.deleted and not ours:
                 work.fail("already_exists", "a contact with this email exists in the target")
                 return
-            work.expected = Outcome.CREATED if existing.deleted else Outcome.UPDATED
+            work.expected = Outcome.CREATED if existing.deleted or ours else Outcome.UPDATED
             work.revive = existing.deleted
             work.desired = DesiredContact(
                 work.intent, existing, add_only_memberships=self.settings.add_only_memberships
@@ -208,17 +210,6 @@ class Executor:
         work.contact_id = contact.contact_id
         work.outcome = Outcome.CREATED
         self._directory.remember(contact)
-
-    def _find_by_email(self, email: str) -> ExistingContact | None:
-        body = self._calls.get(
-            self._client, "/contacts", {"email": email, "status": "all", "include": INCLUDE}
-        )
-        for resource in body.get("contacts") or []:
-            contact = ExistingContact.from_api(resource)
-            self._directory.remember(contact)
-            if contact.email.lower() == email.lower():
-                return contact
-        return None
 
     def _put(self, work: ContactWork, existing: ExistingContact | None) -> None:
         if existing is None or work.desired is None:

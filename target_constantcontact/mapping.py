@@ -21,6 +21,7 @@ from target_constantcontact.model import (
     ContactIntent,
     RecordError,
     Ref,
+    normalize_anniversary,
 )
 
 MAX_EMAIL = 80
@@ -45,10 +46,6 @@ _EMAIL = re.compile(
     r"^(?!\.)(?!.*\.\.)[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+(?<!\.)"
     r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
 )
-_ANNIVERSARY = re.compile(
-    r"^(?:(?P<y1>\d{4})(?P<s1>[/-])(?P<m1>\d{1,2})(?P=s1)(?P<d1>\d{1,2})"
-    r"|(?P<m2>\d{1,2})(?P<s2>[/-])(?P<d2>\d{1,2})(?P=s2)(?P<y2>\d{4}))$"
-)
 
 # Read-only or informational fields of the tap's contacts schema: accepted and not written.
 _IGNORED = frozenset(
@@ -67,7 +64,7 @@ _IGNORED = frozenset(
         "_sdc_sync_started_at",
     }
 )
-_STRING_FIELDS = {"first_name": 50, "last_name": 50, "job_title": 50, "company_name": 50}
+_STRING_FIELDS = dict.fromkeys(("first_name", "last_name", "job_title", "company_name"), MAX_NAME)
 _FLAT_PHONE_COLUMNS = {f"{kind}_phone": kind for kind in PHONE_KINDS}
 _FLAT_ADDRESS_PARTS = {"street": "street", "city": "city", "state": "state"} | {
     "postal_code": "postal_code",
@@ -182,19 +179,18 @@ def _integer(value: Any, name: str, low: int, high: int) -> int | None:
 
 
 def _anniversary(value: Any) -> str | None:
+    """Validated and normalized to `YYYY-MM-DD` (the account's value is, too: they compare)."""
     text = _string(value, "anniversary", 10)
     if text is None:
         return None
-    match = _ANNIVERSARY.match(text)
-    month = int(match["m1"] or match["m2"]) if match else 0
-    day = int(match["d1"] or match["d2"]) if match else 0
-    if not (match and 1 <= month <= 12 and 1 <= day <= 31):
+    normalized = normalize_anniversary(text)
+    if normalized is None:
         raise RecordError(
             "invalid_value",
             "anniversary must be a date such as YYYY-MM-DD or MM/DD/YYYY",
             "anniversary",
         )
-    return text
+    return normalized
 
 
 def _custom_field_value(value: Any, name: str) -> str | None:
@@ -397,6 +393,7 @@ class RecordMapper:
                     "phone_numbers",
                 )
             phones: dict[str, str | None] = {}
+            extra: list[tuple[str, str]] = []
             for index, item in enumerate(items):
                 kind = item.get("kind") or "other"
                 if kind not in PHONE_KINDS:
@@ -412,9 +409,14 @@ class RecordMapper:
                     MAX_PHONE,
                     coerce_numbers=True,
                 )
-                if number is not None:
-                    phones.setdefault(kind, number)
+                if number is None:
+                    continue
+                if kind in phones:
+                    extra.append((kind, number))
+                else:
+                    phones[kind] = number
             intent.phones, intent.phones_replace = phones, True
+            intent.extra_phones = tuple(extra)
         flat: dict[str, str | None] = {}
         if "phone_number" in record:
             flat["home"] = _string(

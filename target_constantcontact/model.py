@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +19,24 @@ SCALAR_FIELDS = (
 PHONE_KINDS = ("home", "work", "mobile", "other")
 ADDRESS_KINDS = ("home", "work", "other")
 ADDRESS_PARTS = ("street", "city", "state", "postal_code", "country")
+_ANNIVERSARY = re.compile(
+    r"^(?:(?P<y1>\d{4})(?P<s1>[/-])(?P<m1>\d{1,2})(?P=s1)(?P<d1>\d{1,2})"
+    r"|(?P<m2>\d{1,2})(?P<s2>[/-])(?P<d2>\d{1,2})(?P=s2)(?P<y2>\d{4}))$"
+)
+
+
+def normalize_anniversary(value: str) -> str | None:
+    """`YYYY-MM-DD` for each form the API accepts (`YYYY-MM-DD`, `MM/DD/YYYY`, `2006/1/5`, ...),
+    so equal dates compare equal; None when `value` is not such a date."""
+    match = _ANNIVERSARY.match(value.strip())
+    if match is None:
+        return None
+    year = int(match["y1"] or match["y2"])
+    month = int(match["m1"] or match["m2"])
+    day = int(match["d1"] or match["d2"])
+    if not (1 <= month <= 12 and 1 <= day <= 31):
+        return None
+    return f"{year:04d}-{month:02d}-{day:02d}"
 
 
 class Action(enum.StrEnum):
@@ -70,8 +89,11 @@ class ContactIntent:
     email: str | None = None
     contact_id: str | None = None
     fields: dict[str, Any] = field(default_factory=dict)
+    # phones by kind: a flat column (`mobile_phone`) sets the first phone of its kind
     phones: dict[str, str | None] | None = None
     phones_replace: bool = False
+    # further phones of a kind `phones` has (a `phone_numbers` array may hold two mobiles)
+    extra_phones: tuple[tuple[str, str], ...] = ()
     addresses: dict[str, dict[str, str | None] | None] | None = None
     addresses_replace: bool = False
     # custom fields: (Ref, name or id) -> value
@@ -119,6 +141,11 @@ class ExistingContact:
     @classmethod
     def from_api(cls, resource: dict[str, Any]) -> ExistingContact:
         email = resource.get("email_address") or {}
+        fields = {name: resource.get(name) for name in SCALAR_FIELDS}
+        if isinstance(fields["anniversary"], str):
+            fields["anniversary"] = (
+                normalize_anniversary(fields["anniversary"]) or fields["anniversary"]
+            )
         addresses: dict[str, dict[str, str | None]] = {}
         for address in resource.get("street_addresses") or []:
             kind = address.get("kind") or "other"
@@ -128,7 +155,7 @@ class ExistingContact:
             email=email.get("address") or "",
             permission=email.get("permission_to_send"),
             deleted=bool(resource.get("deleted_at")),
-            fields={name: resource.get(name) for name in SCALAR_FIELDS},
+            fields=fields,
             phones=[
                 (phone.get("kind") or "other", phone.get("phone_number") or "")
                 for phone in resource.get("phone_numbers") or []

@@ -43,8 +43,14 @@ def import_row(
     return row
 
 
-def _phone_list(phones: dict[str, str]) -> list[dict[str, str]]:
-    return [{"kind": kind, "phone_number": number} for kind, number in phones.items()]
+def one_per_kind(phones: list[tuple[str, str]]) -> dict[str, str] | None:
+    """Phones by kind, or None when a kind has several (the import sets one phone per kind)."""
+    by_kind = dict(phones)
+    return by_kind if len(by_kind) == len(phones) else None
+
+
+def _phone_list(phones: list[tuple[str, str]]) -> list[dict[str, str]]:
+    return [{"kind": kind, "phone_number": number} for kind, number in phones]
 
 
 def _address_list(addresses: dict[str, dict[str, str | None]]) -> list[dict[str, Any]]:
@@ -136,12 +142,16 @@ class DesiredContact:
         base_fields = dict(existing.fields) if existing else dict.fromkeys(SCALAR_FIELDS)
         self.fields: dict[str, Any] = {**base_fields, **intent.fields}
 
-        phones = dict(_first_per_kind(existing.phones)) if existing else {}
+        # every phone the contact has is kept, several of one kind included (a PUT drops
+        # what it omits); a phone given by kind replaces the first of that kind
+        phones = list(existing.phones) if existing else []
         if intent.phones is not None:
             if intent.phones_replace:
-                phones = {}
-            phones.update(intent.phones)
-        self.phones: dict[str, str] = {k: v for k, v in phones.items() if v}
+                phones = []
+            for kind, number in intent.phones.items():
+                phones = _set_phone(phones, kind, number)
+            phones += [phone for phone in intent.extra_phones if intent.phones.get(phone[0])]
+        self.phones: list[tuple[str, str]] = [phone for phone in phones if phone[1]]
 
         addresses = {k: dict(v) for k, v in existing.addresses.items()} if existing else {}
         if intent.addresses is not None:
@@ -183,8 +193,16 @@ def _memberships(
     return current | wanted if add_only else wanted
 
 
-def _first_per_kind(phones: list[tuple[str, str]]) -> dict[str, str]:
-    result: dict[str, str] = {}
-    for kind, number in phones:
-        result.setdefault(kind, number)
+def _set_phone(
+    phones: list[tuple[str, str]], kind: str, number: str | None
+) -> list[tuple[str, str]]:
+    """The first phone of `kind` becomes `number` (further ones stay); no number: none of the
+    kind is left."""
+    if number is None:
+        return [phone for phone in phones if phone[0] != kind]
+    kinds = [phone_kind for phone_kind, _ in phones]
+    if kind not in kinds:
+        return [*phones, (kind, number)]
+    result = list(phones)
+    result[kinds.index(kind)] = (kind, number)
     return result

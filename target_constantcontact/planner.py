@@ -30,7 +30,7 @@ from target_constantcontact.model import (
     ExistingContact,
     Outcome,
 )
-from target_constantcontact.payloads import DesiredContact, import_row
+from target_constantcontact.payloads import DesiredContact, import_row, one_per_kind
 
 IMPORT_MAX_CONTACTS = 40_000
 # The API silently drops what lies past 4 MB; keep a margin for the envelope.
@@ -136,26 +136,6 @@ class PlannerSettings:
     default_list_id: str | None = None
 
 
-def normalize_anniversary(value: Any) -> Any:
-    """`YYYY-MM-DD` for every accepted format, so equal dates compare equal."""
-    if not isinstance(value, str):
-        return value
-    parts = value.replace("/", "-").split("-")
-    if len(parts) != 3 or not all(part.isdigit() for part in parts):
-        return value
-    if len(parts[0]) == 4:
-        year, month, day = parts
-    else:
-        month, day, year = parts
-    return f"{int(year):04d}-{int(month):02d}-{int(day):02d}"
-
-
-def _same(name: str, current: Any, wanted: Any) -> bool:
-    if name == "anniversary":
-        return normalize_anniversary(current) == normalize_anniversary(wanted)
-    return current == wanted
-
-
 class Planner:
     def __init__(
         self,
@@ -239,7 +219,13 @@ class Planner:
             work.route, work.revive = Route.PUT, True
             return work
         notes = self.settings.write_notes and bool(desired.notes)
-        if intent.unsubscribe or notes or len(intent.email or "") > IMPORT_MAX_EMAIL:
+        phones = one_per_kind(desired.phones)
+        if (
+            intent.unsubscribe
+            or notes
+            or len(intent.email or "") > IMPORT_MAX_EMAIL
+            or phones is None
+        ):
             work.route = Route.POST  # the import cannot set these: one call does it all
             return work
         work.route = Route.IMPORT
@@ -248,7 +234,7 @@ class Planner:
         work.row = import_row(
             intent.email or "",
             desired.fields,
-            desired.phones,
+            phones,
             {k: {p: v for p, v in parts.items() if v} for k, parts in desired.addresses.items()},
             self._custom_field_values(desired.custom_fields),
         )
@@ -481,7 +467,7 @@ def value_changes(
 ) -> ValueChanges:
     changes = ValueChanges()
     for name, wanted in intent.fields.items():
-        if _same(name, existing.fields.get(name), wanted):
+        if existing.fields.get(name) == wanted:
             continue
         if wanted is None:
             changes.needs_put = True
@@ -490,10 +476,12 @@ def value_changes(
     if intent.email is not None and intent.email.lower() != existing.email.lower():
         changes.needs_put = True  # matched by contact_id: the address itself changes
 
-    current_phones = _per_kind(existing.phones)
-    changes.phones = {k: v for k, v in desired.phones.items() if current_phones.get(k) != v}
-    if set(current_phones) - set(desired.phones):
-        changes.needs_put = True  # a phone to remove
+    if sorted(existing.phones) != sorted(desired.phones):
+        current, wanted = one_per_kind(existing.phones), one_per_kind(desired.phones)
+        if current is None or wanted is None or set(current) - set(wanted):
+            changes.needs_put = True  # a phone to remove, or several of a kind
+        else:
+            changes.phones = {k: v for k, v in wanted.items() if current.get(k) != v}
 
     _address_changes(existing, desired, changes)
     _custom_field_changes(existing, desired, changes)
@@ -530,10 +518,3 @@ def _custom_field_changes(
             changes.needs_put = True
         else:
             changes.custom_fields[custom_field_id] = wanted_value
-
-
-def _per_kind(phones: list[tuple[str, str]]) -> dict[str, str]:
-    result: dict[str, str] = {}
-    for kind, number in phones:
-        result.setdefault(kind, number)
-    return result

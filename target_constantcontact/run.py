@@ -11,7 +11,7 @@ from functools import cached_property
 from typing import Any
 
 from constantcontact_client import ClientSettings, ConstantContactClient
-from constantcontact_client.errors import PayloadError
+from constantcontact_client.errors import ConfigError, PayloadError
 from target_constantcontact.account import ContactDirectory
 from target_constantcontact.activities import ActivityRunner
 from target_constantcontact.calls import CallCounter
@@ -19,6 +19,7 @@ from target_constantcontact.definitions import (
     CUSTOM_FIELD,
     KINDS,
     LIST,
+    AmbiguousNameError,
     Definitions,
     creation_body,
     custom_field_name,
@@ -151,7 +152,7 @@ class TargetRun:
     def default_list_id(self) -> str | None:
         if self._default_list_id is None and self.settings.default_list_name:
             name = self.settings.default_list_name
-            item = self.definitions.find(LIST, name) or self.definitions.create(
+            item = self._find_list("default_list_name", name) or self.definitions.create(
                 LIST, {"name": name}
             )
             self._default_list_id = item["list_id"]
@@ -159,13 +160,19 @@ class TargetRun:
 
     def staging_list_id(self) -> str:
         name = self.settings.staging_list_name
-        item = self.definitions.find(LIST, name)
+        item = self._find_list("staging_list_name", name)
         if item is None:
             item = self.definitions.create(
                 LIST,
                 {"name": name, "description": "Used by target-constantcontact; kept empty."},
             )
         return item["list_id"]
+
+    def _find_list(self, setting: str, name: str) -> dict[str, Any] | None:
+        try:
+            return self.definitions.find(LIST, name)
+        except AmbiguousNameError as exc:
+            raise ConfigError(f"{setting}: {exc}", setting=setting) from None
 
     # -- definitions streams --------------------------------------------------------------------
 
@@ -210,6 +217,12 @@ class TargetRun:
                 existing = self.definitions.update(kind, existing["list_id"], body)
                 result.outcome = Outcome.UPDATED
             result.contact_id = existing.get(spec.id_key)
+        except AmbiguousNameError as exc:
+            result.outcome, result.error_key, result.message = (
+                Outcome.FAILED,
+                f"ambiguous_{kind}",
+                str(exc),
+            )
         except PayloadError as exc:
             result.outcome, result.error_key, result.message = (
                 Outcome.FAILED,
@@ -233,13 +246,16 @@ class TargetRun:
         counts = self.ledger.counts
         outcomes = ", ".join(f"{outcome.value}={counts[outcome.value]}" for outcome in Outcome)
         calls = self.calls.summary()
+        # the client's count of the run's calls, which the purposes below break down
+        total = self.client.usage.calls_total if "client" in self.__dict__ else 0
+        other = total - sum(self.calls.counts.values())
         line = (
             f"{'DRY RUN: ' if self.settings.dry_run else ''}"
-            f"{self.ledger.total} records: {outcomes}. API calls: contact writes="
+            f"{self.ledger.total} records: {outcomes}. API calls: {total} (contact writes="
             f"{calls['writes_bulk'] + calls['writes_single']} (bulk {calls['writes_bulk']}, "
             f"single {calls['writes_single']}), unsubscribe writes={calls['writes_unsubscribe']}, "
             f"definition writes={calls['writes_definition']}, reads={calls['reads']}, "
-            f"activity polls={calls['activity_polls']}."
+            f"activity polls={calls['activity_polls']}{f', other={other}' if other else ''})."
         )
         if self.ledger.failed_by_key:
             failures = ", ".join(f"{k}={v}" for k, v in self.ledger.failed_by_key.most_common())
@@ -272,6 +288,8 @@ def merge_duplicates(intents: list[ContactIntent]) -> list[ContactIntent]:
             if getattr(intent, replace_flag) or getattr(earlier, name) is None:
                 setattr(earlier, name, dict(later))
                 setattr(earlier, replace_flag, getattr(intent, replace_flag))
+                if name == "phones":
+                    earlier.extra_phones = intent.extra_phones
             else:
                 getattr(earlier, name).update(later)
         for name in ("list_refs", "tag_refs", "notes"):

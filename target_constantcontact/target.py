@@ -14,6 +14,7 @@ from singer_sdk.helpers.capabilities import PluginCapabilities
 
 from constantcontact_client import CLIENT_SETTINGS, ClientSettings
 from constantcontact_client.errors import ConstantContactError
+from target_constantcontact.activities import ActivityTimeoutError
 from target_constantcontact.run import TargetRun
 from target_constantcontact.settings import DEFINITION_STREAMS, TARGET_SETTINGS, TargetSettings
 from target_constantcontact.sinks import ContactsSink, DefinitionsSink, IgnoredSink
@@ -134,7 +135,12 @@ class TargetConstantContact(Target):
     def invoke(cls, *args: Any, **kwargs: Any) -> None:
         try:
             super().invoke(*args, **kwargs)
-        except (FailedRecordsError, UnknownStreamError, ConstantContactError) as exc:
+        except (
+            FailedRecordsError,
+            UnknownStreamError,
+            ConstantContactError,
+            ActivityTimeoutError,
+        ) as exc:
             if isinstance(exc, ConfigValidationError):
                 raise
             cls.logger.error("%s", exc)  # noqa: TRY400 - the message says it all

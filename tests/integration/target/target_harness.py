@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -54,6 +54,8 @@ class TargetRun:
     states: list[dict[str, Any]]
     error: BaseException | None
     requests: dict[str, int] = field(default_factory=dict)  # emulator calls made by this run
+    summary: str = ""  # the target's summary line
+    usage_total: int = 0  # the client's count of the run's API calls
 
     def outcomes(self) -> dict[str, str]:
         return {line["key"]: line["outcome"] for line in self.ledger}
@@ -70,14 +72,31 @@ def _requests(emulator: EmulatorProcess) -> dict[str, int]:
     return dict(emulator.stats()["requests"])
 
 
+class _Lines:
+    """Input lines; `hooks[i]` runs just before line i is read (after earlier batches drained)."""
+
+    def __init__(self, text: str, hooks: Mapping[int, Callable[[], None]]) -> None:
+        self._lines = text.splitlines(keepends=True)
+        self._hooks = hooks
+
+    def __iter__(self) -> Iterator[str]:
+        for index, line in enumerate(self._lines):
+            if index in self._hooks:
+                self._hooks[index]()
+            yield line
+
+
 def run_target(
     emulator: EmulatorProcess,
     config: dict[str, Any],
     messages: Iterable[dict[str, Any]] | str,
     *,
     expect_error: bool = False,
+    hooks: Mapping[int, Callable[[], None]] | None = None,
 ) -> TargetRun:
-    """Run the target in this process on `messages` (dicts, or the text of a .singer file)."""
+    """Run the target in this process on `messages` (dicts, or the text of a .singer file).
+
+    `hooks` maps a message index to a function run before the target reads that message."""
     text = (
         messages
         if isinstance(messages, str)
@@ -91,7 +110,7 @@ def run_target(
     try:
         with contextlib.redirect_stdout(stdout):
             target = TargetConstantContact(config=config)
-            target.listen(io.StringIO(text))
+            target.listen(_Lines(text, hooks) if hooks else io.StringIO(text))  # type: ignore[arg-type]
     except Exception as exc:
         if not expect_error:
             raise
@@ -109,11 +128,14 @@ def run_target(
             if line["run_id"] == run_id
         ]
     states = [json.loads(line) for line in stdout.getvalue().splitlines() if line.strip()]
+    run = target.run if target is not None else None
     return TargetRun(
         ledger=lines,
         states=states,
         error=error,
         requests={k: v for k, v in requests.items() if v},
+        summary=run.summary() if run is not None else "",
+        usage_total=run.client.usage.calls_total if run and "client" in run.__dict__ else 0,
     )
 
 

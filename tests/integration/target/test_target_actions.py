@@ -304,3 +304,47 @@ def test_notes_are_written_only_when_asked(emulator_factory, tmp_path) -> None:
     )
     again = run_target(emu, {**config, "write_notes": True}, flat_messages(records))
     assert set(again.outcomes().values()) == {"unchanged"}
+
+
+def test_several_phones_of_one_kind_survive_a_put(emulator_factory, tmp_path) -> None:
+    # The API keeps up to three phones, two of one kind included; a PUT replaces them all
+    emu = emulator_factory(contacts=0, campaigns=0)
+    config = target_config(emu, tmp_path)
+    email = "pat@example.com"
+
+    def stored() -> dict[str, Any]:
+        item = contact(emu, email)
+        assert item is not None
+        phones = sorted((p["kind"], p["phone_number"]) for p in item.get("phone_numbers", []))
+        return {"last_name": item.get("last_name"), "phones": phones}
+
+    mobiles = [("mobile", "555-0001"), ("mobile", "555-0002")]
+    created = run_target(
+        emu,
+        config,
+        flat_messages(
+            [
+                {
+                    "email_address": email,
+                    "last_name": "Lee",
+                    "phone_numbers": [{"kind": k, "phone_number": n} for k, n in mobiles],
+                }
+            ]
+        ),
+    )
+    assert created.outcomes() == {email: "created"}
+    assert stored() == {"last_name": "Lee", "phones": mobiles}
+
+    # clearing a value takes a PUT of the whole contact: both mobiles are in it
+    cleared = run_target(emu, config, flat_messages([{"email_address": email, "last_name": None}]))
+    assert cleared.outcomes() == {email: "updated"}
+    assert [name.split()[0] for name in cleared.writes] == ["PUT"]
+    assert stored() == {"last_name": None, "phones": mobiles}
+
+    # a phone given by kind replaces the first phone of that kind, and the rerun changes nothing
+    row = {"email_address": email, "mobile_phone": "555-0009"}
+    changed = run_target(emu, config, flat_messages([row]))
+    assert changed.outcomes() == {email: "updated"}
+    assert stored()["phones"] == [("mobile", "555-0002"), ("mobile", "555-0009")]
+    again = run_target(emu, config, flat_messages([row]))
+    assert (again.outcomes(), again.writes) == ({email: "unchanged"}, {})

@@ -4,11 +4,20 @@ quota stop that leaves exact results, a full activity queue waited out, dry runs
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from typing import Any
 
+import msgspec
 import pytest
 
-from constantcontact_client.errors import ConflictError, QueueFullError, QuotaExceededError
+from constantcontact_client.errors import (
+    ConflictError,
+    QueueFullError,
+    QuotaExceededError,
+    RetriableError,
+    ThrottledError,
+)
+from constantcontact_client.usage import Usage
 from target_constantcontact.account import ContactDirectory
 from target_constantcontact.activities import ActivityRunner, ActivityTimeoutError
 from target_constantcontact.calls import CallCounter, DryRunWriteError
@@ -21,16 +30,16 @@ _ids = itertools.count(1)
 
 class Response:
     def __init__(self, body: Any, status: int = 200) -> None:
-        self._body = body
         self.status_code = status
-        self.content = b"{}"
-
-    def json(self) -> Any:
-        return self._body
+        self.content = msgspec.json.encode(body)
+        self.request = None
 
 
 class FakeApi:
-    """Just enough of the API: contacts by email, activities that end at the first poll."""
+    """Just enough of the API: contacts by email, activities that end at the first poll.
+
+    Like the client, it counts every exchange in `usage` and retries retriable errors of
+    calls wrapped in `retrying` (`max_retries` times, without waiting); `handle` answers."""
 
     def __init__(self) -> None:
         self.contacts: dict[str, dict[str, Any]] = {}
@@ -39,12 +48,42 @@ class FakeApi:
         self.activity_errors: list[str] = []
         self.fail_on: dict[tuple[str, str], list[Exception]] = {}
         self.polls_until_done = 1
+        self.usage = Usage()
+        self.max_retries = 3
+
+    @staticmethod
+    def next_href(body: Any) -> str | None:
+        return None
+
+    def retrying(self, func: Callable[[], Any]) -> Callable[[], Any]:
+        def call() -> Any:
+            for attempt in itertools.count():
+                try:
+                    return func()
+                except RetriableError:
+                    if attempt >= self.max_retries:
+                        raise
+            return None
+
+        return call
 
     def pages(self, path: str, params: Any = None):
-        yield self.request("GET", path, params=params).json()
+        yield msgspec.json.decode(self.request("GET", path, params=params).content)
 
-    def request(self, method: str, path: str, params: Any = None, json: Any = None) -> Response:
+    def request(
+        self, method: str, path: str, params: Any = None, json: Any = None, retry: bool = True
+    ) -> Response:
         self.sent.append((method, path))
+        endpoint = f"{method} {path}"
+        try:
+            response = self.handle(method, path, params=params, json=json)
+        except Exception:
+            self.usage.record(endpoint, "error")
+            raise
+        self.usage.record(endpoint, response.status_code)
+        return response
+
+    def handle(self, method: str, path: str, params: Any = None, json: Any = None) -> Response:
         failures = self.fail_on.get((method, path))
         if failures:
             raise failures.pop(0)
@@ -149,19 +188,19 @@ def test_activity_errors_fail_only_the_records_they_name() -> None:
 
 def test_quota_spent_while_polling_then_a_rerun_redoes_nothing() -> None:
     api = FakeApi()
-    original = api.request
+    original = api.handle
 
-    def request(method: str, path: str, params: Any = None, json: Any = None) -> Response:
+    def handle(method: str, path: str, params: Any = None, json: Any = None) -> Response:
         if method == "GET" and path.startswith("/activities/"):
             raise QuotaExceededError("daily quota spent; resets at 00:00 UTC")
         return original(method, path, params=params, json=json)
 
-    api.request = request  # type: ignore[method-assign]
+    api.handle = handle  # type: ignore[method-assign]
     items = intents("a@x.io", "b@x.io")
     with pytest.raises(QuotaExceededError):
         execute(api, items)
     # the API applied the import but the target could not confirm it; a rerun compares states
-    api.request = original  # type: ignore[method-assign]
+    api.handle = original  # type: ignore[method-assign]
     api.sent.clear()
     works, calls = execute(api, intents("a@x.io", "b@x.io"))
     assert {work.outcome for work in works.values()} == {Outcome.UNCHANGED}
@@ -238,9 +277,9 @@ def test_create_that_gets_a_409_becomes_an_update() -> None:
         "list_memberships": [],
     }
     put_bodies: list[dict[str, Any]] = []
-    original = api.request
+    original = api.handle
 
-    def request(method: str, path: str, params: Any = None, json: Any = None) -> Response:
+    def handle(method: str, path: str, params: Any = None, json: Any = None) -> Response:
         if method == "POST" and path == "/contacts":
             api.contacts[hidden["contact_id"]] = hidden  # now visible to the lookup
             raise ConflictError("Validation failed: Email already exists for contact x")
@@ -249,7 +288,7 @@ def test_create_that_gets_a_409_becomes_an_update() -> None:
             return Response({**hidden, "deleted_at": None, "first_name": json["first_name"]})
         return original(method, path, params=params, json=json)
 
-    api.request = request  # type: ignore[method-assign]
+    api.handle = handle  # type: ignore[method-assign]
     [item] = intents("late@x.io")
     item.fields = {"first_name": "New"}
     works, calls = execute(api, [item])
@@ -275,3 +314,97 @@ def test_one_list_call_polls_every_activity_in_flight() -> None:
     assert all(activity.succeeded for activity in activities)
     assert calls.counts["poll"] == 2  # two rounds of one list call, not eight polls by id
     assert [path for method, path in api.sent if method == "GET"] == ["/activities"] * 2
+
+
+def test_always_full_queue_is_resubmitted_by_one_layer_until_the_timeout() -> None:
+    """The client's retries are not used for a full queue: each resubmission is one POST."""
+    api = FakeApi()
+    path = "/activities/contacts_json_import"
+    api.fail_on[("POST", path)] = [QueueFullError("queue full") for _ in range(1000)]
+    now = [0.0]
+    sleeps: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        now[0] += seconds
+
+    calls = CallCounter()
+    runner = ActivityRunner(
+        api, calls, poll_interval=1, timeout=60, sleep=sleep, clock=lambda: now[0]
+    )
+    with pytest.raises(ActivityTimeoutError, match=r"stayed full for 60 s \(activity_timeout\)"):
+        runner.submit("import", path, {"import_data": []})
+    assert sleeps == [1.0, 2.0, 4.0, 8.0, 16.0]  # the next wait, 32 s, would end past 60 s
+    assert sum(sleeps) <= 60
+    assert api.sent.count(("POST", path)) == 6
+    assert calls.counts["write.bulk"] == 6
+
+
+@pytest.mark.parametrize(
+    ("first_answer", "outcome"),
+    [
+        (RetriableError("POST /v3/contacts: HTTP 503 server error"), Outcome.CREATED),
+        (ThrottledError("POST /v3/contacts: HTTP 429 throttled"), Outcome.UPDATED),
+        (None, Outcome.UPDATED),
+    ],
+)
+def test_a_409_on_a_resent_create_is_our_own_contact(first_answer, outcome) -> None:
+    """A 5xx may come after the contact was created: the resend's 409 then means "created".
+    A throttled call was refused unread: a 409 after it is someone else's contact."""
+    api = FakeApi()
+    created = {
+        "contact_id": "id-new@x.io",
+        "email_address": {"address": "new@x.io", "permission_to_send": "implicit"},
+        "first_name": "New",
+        "list_memberships": ["L1"],
+    }
+    original = api.handle
+    posts = []
+
+    def handle(method: str, path: str, params: Any = None, json: Any = None) -> Response:
+        if method == "POST" and path == "/contacts":
+            posts.append(json)
+            api.contacts[created["contact_id"]] = created
+            if first_answer is not None and len(posts) == 1:
+                raise first_answer
+            raise ConflictError("Validation failed: Email already exists for contact x")
+        if method == "PUT":
+            return Response(created)
+        return original(method, path, params=params, json=json)
+
+    api.handle = handle  # type: ignore[method-assign]
+    [item] = intents("new@x.io")
+    item.fields = {"first_name": "New"}
+    works, calls = execute(api, [item])
+    work = works["new@x.io"]
+    assert (work.outcome, work.error_key, work.contact_id) == (outcome, None, "id-new@x.io")
+    assert len(posts) == (2 if first_answer is not None else 1)
+    # every exchange is counted once, resends included, and only once
+    assert sum(calls.counts.values()) == api.usage.calls_total == len(api.sent)
+    assert calls.counts["write.single"] == len(posts) + 1  # the POSTs and the PUT
+
+
+def test_create_action_resent_after_a_5xx_is_not_already_exists() -> None:
+    api = FakeApi()
+    original = api.handle
+    answers = [RetriableError("POST /v3/contacts: HTTP 500 server error"), None]
+
+    def handle(method: str, path: str, params: Any = None, json: Any = None) -> Response:
+        if method == "POST" and path == "/contacts":
+            api.contacts["id-c@x.io"] = {
+                "contact_id": "id-c@x.io",
+                "email_address": {"address": "c@x.io", "permission_to_send": "implicit"},
+                "first_name": "N",
+                "list_memberships": ["L1"],
+            }
+            error = answers.pop(0)
+            raise error or ConflictError("Validation failed: Email already exists")
+        if method == "PUT":
+            return Response(api.contacts["id-c@x.io"])
+        return original(method, path, params=params, json=json)
+
+    api.handle = handle  # type: ignore[method-assign]
+    [item] = intents("c@x.io")
+    item.action = Action.CREATE
+    works, _ = execute(api, [item])
+    assert (works["c@x.io"].outcome, works["c@x.io"].error_key) == (Outcome.CREATED, None)

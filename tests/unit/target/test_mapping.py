@@ -109,6 +109,23 @@ def test_flat_row_maps_names_and_custom_fields() -> None:
     assert intent.opt_out_reason == "moved away"
 
 
+def test_every_phone_of_an_array_is_kept_and_anniversaries_are_normalized() -> None:
+    record = {
+        "email_address": "a@example.com",
+        "anniversary": "11/5/2006",
+        "phone_numbers": [
+            {"kind": "mobile", "phone_number": "555-0001"},
+            {"kind": "home", "phone_number": "555-0003"},
+            {"kind": "mobile", "phone_number": "555-0002"},
+        ],
+    }
+    intent = mapper().map(record, 1)
+    assert intent.fields["anniversary"] == "2006-11-05"
+    assert intent.phones == {"mobile": "555-0001", "home": "555-0003"}
+    assert intent.extra_phones == (("mobile", "555-0002"),)
+    assert intent.phones_replace
+
+
 def test_absent_columns_are_left_alone_and_nulls_clear() -> None:
     intent = mapper().map({"email_address": "a@example.com", "last_name": None}, 1)
     assert intent.fields == {"last_name": None}

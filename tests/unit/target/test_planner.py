@@ -7,14 +7,20 @@ import itertools
 from hypothesis import given
 from hypothesis import strategies as st
 
-from target_constantcontact.model import Action, ContactIntent, ExistingContact, Outcome
+from target_constantcontact.model import (
+    Action,
+    ContactIntent,
+    ExistingContact,
+    Outcome,
+    normalize_anniversary,
+)
+from target_constantcontact.payloads import put_body
 from target_constantcontact.planner import (
     IMPORT_MAX_BYTES,
     Planner,
     PlannerSettings,
     Route,
     cheapest_requests,
-    normalize_anniversary,
 )
 
 _seq = itertools.count(1)
@@ -261,6 +267,67 @@ def test_anniversary_formats_compare_equal() -> None:
         normalize_anniversary("11/15/2006") == normalize_anniversary("2006-11-15") == "2006-11-15"
     )
     assert normalize_anniversary("2006/1/5") == "2006-01-05"
+
+
+def test_an_anniversary_stored_in_another_form_is_unchanged() -> None:
+    # the mapping sends YYYY-MM-DD; the account's value is normalized when it is read
+    current = existing("a@x.io", anniversary="11/15/2006")
+    assert current.fields["anniversary"] == "2006-11-15"
+    work = plan([intent("a@x.io", fields={"anniversary": "2006-11-15"})], [current]).works[0]
+    assert work.outcome is Outcome.UNCHANGED
+    assert normalize_anniversary("13/01/2006") is None
+    assert normalize_anniversary("2006-1-32") is None
+
+
+def phones(*pairs: tuple[str, str]) -> list[dict[str, str]]:
+    return [{"kind": kind, "phone_number": number} for kind, number in pairs]
+
+
+def test_a_put_keeps_every_phone_the_record_does_not_touch() -> None:
+    current = existing(
+        "a@x.io",
+        job_title="Boss",
+        phone_numbers=phones(("mobile", "555-0001"), ("mobile", "555-0002"), ("home", "555-0003")),
+    )
+    work = plan([intent("a@x.io", fields={"job_title": None})], [current]).works[0]
+    assert work.route is Route.PUT
+    body = put_body(
+        current, work.desired, email=None, unsubscribe=False, opt_out_reason=None, write_notes=False
+    )
+    assert body["phone_numbers"] == phones(
+        ("mobile", "555-0001"), ("mobile", "555-0002"), ("home", "555-0003")
+    )
+
+
+def test_a_phone_by_kind_replaces_the_first_of_its_kind() -> None:
+    current = existing(
+        "a@x.io", phone_numbers=phones(("mobile", "555-0001"), ("mobile", "555-0002"))
+    )
+    work = plan([intent("a@x.io", phones={"mobile": "555-0009"})], [current]).works[0]
+    # the import sets one phone per kind: with two mobiles, a PUT carries both
+    assert work.route is Route.PUT
+    assert work.desired.phones == [("mobile", "555-0009"), ("mobile", "555-0002")]
+    cleared = plan([intent("a@x.io", phones={"mobile": None})], [current]).works[0]
+    assert (cleared.route, cleared.desired.phones) == (Route.PUT, [])
+    same = plan([intent("a@x.io", phones={"mobile": "555-0001"})], [current]).works[0]
+    assert same.outcome is Outcome.UNCHANGED
+
+
+def test_new_contact_with_two_phones_of_a_kind_is_posted() -> None:
+    two = intent(
+        "two@x.io",
+        phones={"mobile": "555-0001"},
+        phones_replace=True,
+        extra_phones=(("mobile", "555-0002"),),
+    )
+    one = intent("one@x.io", phones={"mobile": "555-0001", "home": "555-0003"})
+    routes = {
+        work.intent.email: (work.route, work.desired.phones) for work in plan([two, one]).works
+    }
+    assert routes == {
+        "two@x.io": (Route.POST, [("mobile", "555-0001"), ("mobile", "555-0002")]),
+        "one@x.io": (Route.IMPORT, [("mobile", "555-0001"), ("home", "555-0003")]),
+    }
 
 
 @given(
