@@ -10,6 +10,10 @@ them in:
 - `request_decorator` is the client's retry policy (throttle waits, exponential backoff for
   5xx and connection errors), so the SDK's own backoff is not stacked on top of it.
 
+Reads outside the SDK's paging (lookups, whole lists, windows read in time slices) go
+through the client's loop-guarded `pages`, and count their calls for the stream the same
+way (`count_call`).
+
 Records are normalized once, where they are built (`normalize_record`), so the SDK's
 recursive type conformance is switched off (guide §5): the tests validate every emitted
 record against its schema to prove the normalization keeps them valid.
@@ -26,15 +30,19 @@ from singer_sdk.helpers._state import PROGRESS_MARKER_NOTE, PROGRESS_MARKERS
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.schema.source import SchemaDirectory, StreamSchema
 
+from constantcontact_client.client import records_of
 from constantcontact_client.endpoints import endpoint_name
 from constantcontact_client.errors import RunBudgetExceededError
 from constantcontact_client.timestamps import format_datetime, normalize_datetime, parse_datetime
 from tap_constantcontact import schemas
 from tap_constantcontact.pagination import NextLinkPaginator
 from tap_constantcontact.responses import InvalidResponseError, decoded_body
+from tap_constantcontact.time_slices import MILLISECOND, Page, TimeSlicer
 from tap_constantcontact.window import SyncWindow
 
 if t.TYPE_CHECKING:
+    import datetime as dt
+    from collections.abc import Callable, Iterator
     from urllib.parse import ParseResult
 
     from singer_sdk.helpers.types import Context, RequestFunc
@@ -110,36 +118,81 @@ class ConstantContactStream(RESTStream):
         remove the client's token manager from the shared session.
         """
         request = requests.Request(*args, **kwargs)
-        request.hooks["response"].append(self._count_call)
         return self.requests_session.prepare_request(request)
 
     def validate_response(self, response: requests.Response) -> None:
-        """Raise the client's classified error for a failed call."""
-        self.client.check_response(response)
+        """Count the call, then raise the client's classified error if it failed.
 
-    def response_error_message(self, response: requests.Response) -> str:
-        """Status and endpoint template only: bodies may carry contact emails."""
-        request = response.request
-        endpoint = endpoint_name(request.method or "GET", request.url or "/") if request else ""
-        return f"HTTP {response.status_code} for {endpoint or self.path}"
+        The client's errors carry the endpoint template and the status, never a body (which
+        may hold contact emails), so the SDK's `response_error_message` is not used.
+        """
+        self.count_call(response)
+        self.client.check_response(response)
 
     def request_decorator(self, func: RequestFunc) -> RequestFunc:
         """The client's retry policy, instead of (not on top of) the SDK's backoff."""
         return self.client.retrying(func)
 
-    def _count_call(self, response: requests.Response, *_: t.Any, **__: t.Any) -> None:
+    def count_call(self, response: requests.Response) -> None:
+        """Count one answered call for this stream (two when a 401 was resent after a
+        token refresh); retried attempts are counted each."""
         request = response.request
-        self.api_calls[endpoint_name(request.method or "GET", request.url or "/")] += 1
+        endpoint = endpoint_name(request.method or "GET", request.url or "/")
+        self.api_calls[endpoint] += 1 + len(response.history)
 
     def api_get(self, path: str, params: dict[str, t.Any] | None = None) -> t.Any:
         """One call outside the stream's paging (lookups, count checks); the decoded body."""
-        before = self.client.usage.calls_total
-        try:
-            response = self.client.request("GET", path, params=params)
-        finally:  # retries included
-            calls = self.client.usage.calls_total - before
-            self.api_calls[endpoint_name("GET", self.client.url_for(path))] += calls
+        response = self.client.request("GET", path, params=params, on_response=self.count_call)
         return decoded_body(response)
+
+    def read_pages(
+        self,
+        path: str,
+        params: dict[str, t.Any],
+        records_key: str | None = None,
+    ) -> Iterator[Page]:
+        """The pages of a list read, lazily, through the client's loop-guarded paging."""
+        endpoint = endpoint_name("GET", self.client.url_for(path))
+        key = records_key or self.records_key
+        for body in self.client.pages(path, params=params, on_response=self.count_call):
+            has_next = self.client.next_href(body) is not None
+            yield Page(records_of(body, key, endpoint), has_next=has_next)
+
+    def read_list(
+        self, path: str, params: dict[str, t.Any], records_key: str
+    ) -> Iterator[dict[str, t.Any]]:
+        """Every record of a list endpoint (lookups: list and tag names, campaign ids)."""
+        for page in self.read_pages(path, params, records_key):
+            yield from page.records
+
+    def read_window(
+        self,
+        window: SyncWindow,
+        params: Callable[[dt.datetime | None, dt.datetime], dict[str, t.Any]],
+        moment: Callable[[dict[str, t.Any]], dt.datetime | None],
+        *,
+        path: str | None = None,
+        records_key: str | None = None,
+        page_size: int | None = None,
+        precision: dt.timedelta = MILLISECOND,
+    ) -> Iterator[dict[str, t.Any]]:
+        """The records of an endpoint filtered to `window`, read in time slices that each fit
+        in one page, so a change during the run cannot shift a cursor and hide a record
+        (`time_slices.py`). `params(lower, upper)` are the query parameters of one slice
+        (`limit` included); `precision` is the smallest step of their date values; `moment`
+        is a record's time on the filtered field (None if unknown). Records on slice edges
+        come more than once."""
+        slicer = TimeSlicer(
+            lambda lower, upper: self.read_pages(
+                path or t.cast("str", self.path), params(lower, upper), records_key
+            ),
+            moment,
+            page_size=page_size or self.page_size,
+            precision=precision,
+        )
+        yield from slicer.read(window.lower, window.upper)
+        if slicer.calls > 1:
+            self.logger.info("%s: window %s: %s", self.name, window.describe(), slicer.describe())
 
     # The record loop: budget stops and change events ---------------------------------------
 
@@ -317,11 +370,8 @@ class ConstantContactStream(RESTStream):
         markers.pop("replication_key_value", None)
 
     def log_sync_costs(self) -> None:
-        """Log the stream's API calls; after the last stream, the run's budget use."""
+        """Log the stream's API calls (the tap logs the run's total after the last stream)."""
         total = sum(self.api_calls.values())
         if total:
             detail = ", ".join(f"{name}: {count}" for name, count in sorted(self.api_calls.items()))
             self.logger.info("Stream '%s' used %d API calls (%s)", self.name, total, detail)
-        streams = list(self.tap.streams.values())
-        if streams and streams[-1] is self:
-            self.tap.log_api_usage()

@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from constantcontact_client.timestamps import format_datetime
+from constantcontact_client.timestamps import format_datetime, parse_datetime
 
 ISO8601 = "iso8601"
 EPOCH_SECONDS = "epoch_seconds"
@@ -149,9 +149,8 @@ class DateFormat:
         if not isinstance(value, str):
             raise TypeError(f"{value!r} is not a string")
         if self.strftime is None:
-            parsed = _parse_iso(value)
-        else:
-            parsed = dt.datetime.strptime(value.strip(), self.strftime)  # zone: below
+            return parse_datetime(value, self.timezone)
+        parsed = dt.datetime.strptime(value.strip(), self.strftime)  # zone: below
         if parsed.tzinfo is None:
             parsed = parsed.replace(tzinfo=self.timezone)
         return parsed.astimezone(dt.UTC)
@@ -175,6 +174,17 @@ class DateFormat:
 _STEPS = tuple(
     dt.timedelta(**{unit: 1}) for unit in ("milliseconds", "seconds", "minutes", "hours", "days")
 )
+_REFERENCE = dt.datetime(2001, 2, 3, 4, 5, 6, 789000, tzinfo=dt.UTC)
+
+
+def precision(date_format: DateFormat) -> dt.timedelta:
+    """The smallest change of a moment its filter values show: a millisecond for ISO-8601,
+    a second for `epoch_seconds`, a day for `yyyy-MM-dd`."""
+    text = date_format.format(_REFERENCE)
+    for step in _STEPS:
+        if date_format.format(_REFERENCE + step) != text:
+            return step
+    return _STEPS[-1]
 
 
 def format_upper_bound(date_format: DateFormat, value: dt.datetime) -> str:
@@ -191,10 +201,3 @@ def format_upper_bound(date_format: DateFormat, value: dt.datetime) -> str:
             return text
         text = date_format.format(value + step)
     return text
-
-
-def _parse_iso(value: str) -> dt.datetime:
-    text = value.strip()
-    if len(text) == 10:
-        return dt.datetime.combine(dt.date.fromisoformat(text), dt.time())
-    return dt.datetime.fromisoformat(text)

@@ -71,6 +71,15 @@ class TapConstantContact(Tap):
                 raise ConfigValidationError("Config validation failed", errors=errors) from None
         return errors
 
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        """The SDK's; a tap with a dynamic catalog discovers (and calls the API) here, so a
+        failure here closes the client too."""
+        try:
+            super().__init__(*args, **kwargs)
+        except BaseException:
+            self.log_api_usage()
+            raise
+
     @cached_property
     def tap_settings(self) -> TapSettings:
         """The tap's own settings, validated."""
@@ -156,12 +165,29 @@ class TapConstantContact(Tap):
         """Log the run's API calls by endpoint and the daily budget left; release the client.
 
         After a stop at `max_requests_per_run`, also what the run left for the next one.
+        Runs once, after every sync, discovery or failed start, successful or not: a run
+        that ends on `quota_exceeded` shows what it spent too.
         """
-        if self.budget.stopped and not getattr(self, "_budget_reported", False):
+        stopped = "budget" in self.__dict__ and self.budget.stopped
+        if stopped and not getattr(self, "_budget_reported", False):
             self._budget_reported = True
             self.logger.warning("%s", self.budget.summary())
         if "client" in self.__dict__:
             self.client.close()
+
+    def sync_all(self) -> None:
+        """Sync every selected stream; then, even after a failure, log the usage and close."""
+        try:
+            super().sync_all()
+        finally:
+            self.log_api_usage()
+
+    def run_discovery(self) -> str:
+        """Write the catalog; then log the usage and close the client."""
+        try:
+            return super().run_discovery()
+        finally:
+            self.log_api_usage()
 
     # The command line ---------------------------------------------------------------------
 

@@ -59,10 +59,9 @@ class SyncWindow:
         """True when the window has no lower bound: a full sync."""
         return self.lower is None
 
-    @property
-    def signpost(self) -> str:
-        """The upper bound as a bookmark value: no bookmark may move past it."""
-        return format_datetime(self.upper)
+    def contains(self, moment: dt.datetime) -> bool:
+        """True when `moment` is in `[lower, upper)`."""
+        return moment < self.upper and (self.lower is None or moment >= self.lower)
 
     def params(self, after: str, before: str) -> dict[str, str]:
         """Query parameters bounding a filter such as `updated_after`/`updated_before`."""

@@ -4,8 +4,8 @@
   discipline (`after_date` = bookmark - lookback, `before_date` = the frozen run start).
   The API lists every campaign, Removed ones included (`_sdc_deleted_at` set), newest first,
   so the stream is unsorted: the bookmark moves only when the window is read completely.
-  Pages are cut by time, not by cursor: when a window holds more than one page, the next
-  request narrows `before_date` to the oldest `updated_at` seen (+1 s, de-duplicated), so a
+  Pages are cut by time, not by cursor: a window of more than one page is read in time
+  slices that each fit in one page (`time_slices.py`, shared with the tracking index), so a
   campaign edited during the run cannot shift an offset cursor and hide another one.
 - `campaign_activities` (`GET /emails/activities/{id}`): a child of `campaigns`, for the
   campaigns emitted this run: one `GET /emails/{campaign_id}` for the activity ids (shared
@@ -18,27 +18,18 @@
 from __future__ import annotations
 
 import copy
-import datetime as dt
 import typing as t
 from functools import cached_property
 
-from singer_sdk.pagination import SinglePagePaginator
-
-from constantcontact_client import ConstantContactClient
 from constantcontact_client.errors import NotFoundError
-from constantcontact_client.timestamps import format_datetime, parse_datetime, parse_optional
+from constantcontact_client.timestamps import parse_optional
+from tap_constantcontact.campaign_index import CAMPAIGNS_PAGE_SIZE, changed_campaigns
 from tap_constantcontact.client import SCHEMAS, ConstantContactStream
-from tap_constantcontact.dedupe import SeenIds
 from tap_constantcontact.events import Change
-from tap_constantcontact.pagination import NextLinkPaginator
-from tap_constantcontact.responses import InvalidResponseError, decoded_body
 from tap_constantcontact.settings import ACTIVITY_INCLUDES
 
 if t.TYPE_CHECKING:
-    import requests
     from singer_sdk.helpers.types import Context
-
-    from tap_constantcontact.window import SyncWindow
 
 REMOVED = "Removed"
 
@@ -51,74 +42,17 @@ class CampaignsStream(ConstantContactStream):
     primary_keys = ("campaign_id",)
     replication_key = "updated_at"
     records_key = "campaigns"
-    max_page_size = 500  # the schema has no maximum; the description says 500
+    max_page_size = CAMPAIGNS_PAGE_SIZE
     required_scope = "campaign_data"
     change_object_type = "campaigns"
 
-    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._params: dict[str, t.Any] = {}
-        self._single_page = False
-        self._page_has_next = False
-
-    def query_params(self, context: Context | None) -> dict[str, t.Any]:
-        """The current slice of the window."""
-        return self._params
-
-    def get_new_paginator(self) -> SinglePagePaginator | NextLinkPaginator:
-        """One page per slice; the cursor only when a slice cannot be narrowed."""
-        return SinglePagePaginator() if self._single_page else NextLinkPaginator()
-
-    def parse_response(self, response: requests.Response) -> t.Iterable[dict[str, t.Any]]:
-        """The page's campaigns; whether another page follows."""
-        self._page_has_next = ConstantContactClient.next_href(decoded_body(response)) is not None
-        return super().parse_response(response)
-
     def read_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:
         """Every campaign changed in the window, once."""
-        window = self.start_window(context)
-        seen = SeenIds()
-        upper = window.upper
-        while True:
-            page = self._read_slice(context, window, upper, single_page=True)
-            for campaign in page:
-                if seen.first_time(campaign["campaign_id"]):
-                    yield campaign
-            if not self._page_has_next:
-                break
-            times = [self._updated_at(campaign) for campaign in page]
-            narrower = min(times).replace(microsecond=0) + dt.timedelta(seconds=1)
-            if narrower >= upper or times != sorted(times, reverse=True):
-                # A full page within one second, or not newest first: follow the cursor.
-                for campaign in self._read_slice(context, window, upper, single_page=False):
-                    if seen.first_time(campaign["campaign_id"]):
-                        yield campaign
-                break
-            upper = narrower
-        self.logger.info("campaigns: %d campaigns emitted", len(seen))
-
-    def _read_slice(
-        self,
-        context: Context | None,
-        window: SyncWindow,
-        upper: dt.datetime,
-        *,
-        single_page: bool,
-    ) -> list[dict[str, t.Any]]:
-        self._params = {**window.params("after_date", "before_date")}
-        self._params["before_date"] = format_datetime(upper)
-        self._single_page = single_page
-        return list(self.request_records(context))
-
-    def _updated_at(self, campaign: dict[str, t.Any]) -> dt.datetime:
-        value = campaign.get("updated_at")
-        try:
-            return parse_datetime(str(value))
-        except ValueError:
-            raise InvalidResponseError(
-                f"campaigns campaign_id={campaign.get('campaign_id')}: updated_at {value!r} is "
-                "not an ISO-8601 date-time"
-            ) from None
+        count = 0
+        for campaign in changed_campaigns(self, self.start_window(context), self.page_size):
+            count += 1
+            yield campaign
+        self.logger.info("campaigns: %d campaigns emitted", count)
 
     def normalize_record(self, record: dict[str, t.Any]) -> dict[str, t.Any]:
         """UTC timestamps; `_sdc_deleted_at` for Removed campaigns."""

@@ -130,7 +130,3 @@ class ChangeEventsStream(Stream):
     def get_replication_key_signpost(self, context: Context | None = None) -> str:
         """The run start: the bookmark never passes it."""
         return format_datetime(self._tap_constantcontact.run_start)
-
-    def log_sync_costs(self) -> None:
-        """No API calls; after the last stream, the run's budget use."""
-        self._tap_constantcontact.log_api_usage()

@@ -41,7 +41,6 @@ import typing as t
 from dataclasses import dataclass
 from functools import cached_property
 
-from constantcontact_client import ConstantContactClient
 from constantcontact_client.endpoints import endpoint_name
 from constantcontact_client.errors import ConfigError, RetriableError
 from constantcontact_client.timestamps import format_datetime, parse_datetime, parse_optional
@@ -60,7 +59,6 @@ if t.TYPE_CHECKING:
 
     import requests
     from singer_sdk.helpers.types import Context
-    from singer_sdk.streams.rest import HTTPRequest, PageContext
 
     from tap_constantcontact.settings import ContactFilters
 
@@ -89,7 +87,6 @@ class ContactsStream(ConstantContactStream):
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         super().__init__(*args, **kwargs)
         self._pass: ContactPass | None = None
-        self._first_page = False
         self._pages = 0
         self._first_count: int | None = None
 
@@ -172,15 +169,8 @@ class ContactsStream(ConstantContactStream):
         names: Iterable[str],
     ) -> list[str]:
         """Names to ids with one read of the lists (or tags); unknown names are an error."""
-        items: list[dict[str, t.Any]] = []
-        href: str | None = path
-        params: dict[str, t.Any] | None = {"limit": 500}
-        while href:
-            body = self.api_get(href, params)
-            items += body.get(records_key) or []
-            href, params = ConstantContactClient.next_href(body), None
         by_name: dict[str, list[str]] = {}
-        for item in items:
+        for item in self.read_list(path, {"limit": 500}, records_key):
             by_name.setdefault(str(item.get("name", "")).strip().casefold(), []).append(
                 item[id_key]
             )
@@ -210,11 +200,6 @@ class ContactsStream(ConstantContactStream):
                 params["include"] = ",".join(self.settings.contacts_include)
         return params
 
-    def get_http_request(self, *, page: PageContext) -> HTTPRequest:
-        """Mark the first page of a pass: its response carries the count."""
-        self._first_page = page.next_page_token is None
-        return super().get_http_request(page=page)
-
     def validate_response(self, response: requests.Response) -> None:
         """A segment still being computed answers 202 `processing`: retry it."""
         super().validate_response(response)
@@ -230,7 +215,7 @@ class ContactsStream(ConstantContactStream):
     def parse_response(self, response: requests.Response) -> t.Iterable[dict[str, t.Any]]:
         """The page's contacts; the first page's `contacts_count` is kept."""
         self._pages += 1
-        if self._first_page:
+        if self._pages == 1:  # the first page of a pass carries the count
             count = decoded_body(response).get("contacts_count")
             self._first_count = count if isinstance(count, int) else None
         return super().parse_response(response)
@@ -337,7 +322,7 @@ def changed_in(window: SyncWindow) -> t.Callable[[dict[str, t.Any]], bool]:
                 moment = parse_datetime(str(value))
             except ValueError:
                 return True  # the record builder reports it
-            if (window.lower is None or moment >= window.lower) and moment < window.upper:
+            if window.contains(moment):
                 return True
         return False
 

@@ -5,7 +5,12 @@ window discipline: from the bookmark minus `lookback_minutes` (`date_filter_para
 frozen run start (`upper_filter_param`, when the endpoint has one). The window is also
 applied to every record client-side, so an endpoint without a date filter works too (read
 whole every run, only the window's changes emitted), and so does a filter whose bounds are
-inclusive. Records seen twice in a run (a cursor that moved) are emitted once.
+inclusive. Records seen twice in a run are emitted once.
+
+With both filter parameters the window is read in time slices that each fit in one page
+(`time_slices.py`): a record changed during the run leaves the frozen window, and with an
+offset cursor that would shift the later pages and hide a record that did not change. With
+fewer filters the entry is paged by cursor, and that risk remains (docs/tap-streams.md).
 
 Date fields are emitted in UTC RFC 3339, parsed with the entry's formats and time zone; a
 value that does not parse is an error naming the stream, the record and the field.
@@ -26,13 +31,14 @@ from genson import SchemaBuilder
 from constantcontact_client.endpoints import required_scope
 from constantcontact_client.timestamps import format_datetime, parse_optional
 from tap_constantcontact.client import ConstantContactStream
-from tap_constantcontact.date_formats import format_upper_bound
+from tap_constantcontact.date_formats import format_upper_bound, precision
 from tap_constantcontact.dedupe import SeenIds
 from tap_constantcontact.events import Change
 from tap_constantcontact.responses import InvalidResponseError
 
 if t.TYPE_CHECKING:
     import datetime as dt
+    from collections.abc import Iterator
 
     from singer_sdk.helpers.types import Context
 
@@ -89,7 +95,6 @@ class PollResourceStream(ConstantContactStream):
         super().__init__(tap=tap, name=resource.name)
         self.primary_keys = resource.primary_keys
         self.replication_key = resource.updated_date_field
-        self._window: SyncWindow | None = None
 
     @property
     def required_scope(self) -> str:  # type: ignore[override]
@@ -129,34 +134,33 @@ class PollResourceStream(ConstantContactStream):
             properties.setdefault(key, {})
         return {"type": "object", "properties": properties}
 
-    def query_params(self, context: Context | None) -> dict[str, t.Any]:
-        """The fixed params and the window's bounds, in the entry's filter format."""
+    @property
+    def sliced(self) -> bool:
+        """True when the API bounds the window on both sides, so it can be read in slices."""
+        return bool(self.resource.date_filter_param and self.resource.upper_filter_param)
+
+    def slice_params(self, lower: dt.datetime | None, upper: dt.datetime) -> dict[str, t.Any]:
+        """The fixed params, `limit` and the bounds of `[lower, upper)`, in the entry's filter
+        format (the upper bound rounded up to its precision)."""
         resource = self.resource
-        window = self._window
-        params: dict[str, t.Any] = dict(resource.params)
-        if window is None:
-            return params
-        if resource.date_filter_param and window.lower is not None:
-            params[resource.date_filter_param] = resource.filter_format.format(window.lower)
+        params: dict[str, t.Any] = {**resource.params, "limit": resource.page_size}
+        if resource.date_filter_param and lower is not None:
+            params[resource.date_filter_param] = resource.filter_format.format(lower)
         if resource.upper_filter_param:
-            params[resource.upper_filter_param] = format_upper_bound(
-                resource.filter_format, window.upper
-            )
+            params[resource.upper_filter_param] = format_upper_bound(resource.filter_format, upper)
         return params
 
     def read_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:
         """The window's changes, each once."""
         resource = self.resource
         seen = SeenIds()
-        window = self._window = self.start_window(context)
-        for record in self.request_records(context):
+        window = self.start_window(context)
+        for record in self._read(window):
             changed = self._date(record, resource.updated_date_field, resource.updated_format)
             created = self._date(record, resource.created_date_field, resource.created_format)
             deleted = self._date(record, resource.deleted_date_field, resource.deleted_format)
             moment = changed or created
-            if moment is not None and (
-                moment >= window.upper or (window.lower is not None and moment < window.lower)
-            ):
+            if moment is not None and not window.contains(moment):
                 continue
             record_id = tuple(str(record.get(key)) for key in resource.primary_keys)
             if not seen.first_time(record_id):
@@ -165,6 +169,32 @@ class PollResourceStream(ConstantContactStream):
                 record[DELETED_COLUMN] = format_datetime(deleted) if deleted else None
             yield record
         self.logger.info("%s: %d records emitted", self.name, len(seen))
+
+    def _read(self, window: SyncWindow) -> Iterator[dict[str, t.Any]]:
+        if not self.sliced:
+            return self.read_list(
+                self.resource.path,
+                self.slice_params(window.lower, window.upper),
+                self.resource.records_key,
+            )
+        return self.read_window(
+            window,
+            self.slice_params,
+            self._moment,
+            precision=precision(self.resource.filter_format),
+        )
+
+    def _moment(self, record: dict[str, t.Any]) -> dt.datetime | None:
+        """The record's last change (or creation) as the API filters it; None if unknown."""
+        resource = self.resource
+        try:
+            return resource.updated_format.parse(record.get(resource.updated_date_field)) or (
+                resource.created_format.parse(record.get(resource.created_date_field))
+                if resource.created_date_field
+                else None
+            )
+        except (TypeError, ValueError):
+            return None  # reported with the record's id when the record is read
 
     def _date(
         self,

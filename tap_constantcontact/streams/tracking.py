@@ -176,7 +176,7 @@ class TrackingStream(ConstantContactStream):
             return
         activity_id = context["campaign_activity_id"]
         state = self.get_context_state(context)
-        tracked = self.tap.campaign_index.activities.get(activity_id)
+        tracked = self.tap.campaign_index.tracked(activity_id)
         marker = tracked.campaign_updated_at if tracked else None
         if self.written_by_send and marker and state.get(CAMPAIGN_MARK) == marker:
             # A send moves its campaign's updated_at: unchanged since the last read, this
@@ -192,7 +192,7 @@ class TrackingStream(ConstantContactStream):
         page, on_page = -1, Counter[str]()
         for row in self.request_records(context):
             moment = self._created_time(row, activity_id)
-            if moment >= window.upper or (window.lower is not None and moment < window.lower):
+            if not window.contains(moment):
                 continue
             row["created_time"] = format_datetime(moment)
             row["deleted_at"] = normalize_date(row.get("deleted_at") or None)

@@ -59,6 +59,7 @@ def test_quota_exceeded_stops_with_one_clear_line(
     assert "quota_exceeded" in last_line
     assert "resets at 00:00 UTC" in last_line
     assert "Traceback" not in run.stderr
+    assert "Constant Contact API calls:" in run.stderr, "the usage line after a fatal error"
     stats = emulator.stats()
     assert stats["by_status"]["429"] == 1, "a spent quota is not retried"
 

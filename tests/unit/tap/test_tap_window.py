@@ -62,7 +62,7 @@ def test_run_start_is_utc_milliseconds() -> None:
     now = dt.datetime(2026, 11, 23, 7, 0, 0, 999999, tzinfo=dt.timezone(dt.timedelta(hours=-5)))
     run_start = run_start_from(now)
     assert run_start == RUN_START.replace(microsecond=999000)
-    assert SyncWindow.for_run(run_start=run_start).signpost == "2026-11-23T12:00:00.999Z"
+    assert SyncWindow.for_run(run_start=run_start).upper == run_start
     assert SyncWindow.for_run(run_start=run_start).params("a", "b") == {
         "b": "2026-11-23T12:00:00.999Z"
     }
