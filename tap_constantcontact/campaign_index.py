@@ -13,7 +13,7 @@
   each fit in one page (`time_slices.py`), so a campaign edited during the run cannot shift
   an offset cursor and hide another one; used by `campaigns` and by the tracking index.
 
-Cost per run: about 1 call per 400 campaigns changed in the tracking window (1 when they fit
+Cost per run: about 1 call per 300 campaigns changed in the tracking window (1 when they fit
 in a page), plus 1 per such campaign (shared with `campaign_activities`).
 """
 
