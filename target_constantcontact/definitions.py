@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from constantcontact_client.errors import ConflictError, PayloadError
+from constantcontact_client.names import matching_names
 from target_constantcontact.calls import ResentConflictError
 from target_constantcontact.mapping import MAX_CUSTOM_FIELDS
 from target_constantcontact.model import ContactIntent, RecordError, Ref
@@ -92,14 +93,12 @@ class _Catalog:
         self.by_id[item[self.kind.id_key]] = item
 
     def find(self, name: str) -> dict[str, Any] | None:
-        """The exact name, else the one name equal to it ignoring case; None when there is
-        none. Raises `AmbiguousNameError` when several names differ from it only in case."""
-        if name in self.by_name:
-            return self.by_name[name]
-        folded = [key for key in self.by_name if key.casefold() == name.casefold()]
-        if len(folded) > 1:
-            raise AmbiguousNameError(self.kind, name, sorted(folded))
-        return self.by_name[folded[0]] if folded else None
+        """The exact name, else the one name equal to it ignoring case (`matching_names`);
+        None when there is none. Raises `AmbiguousNameError` when several names match."""
+        matches = matching_names(name, self.by_name)
+        if len(matches) > 1:
+            raise AmbiguousNameError(self.kind, name, matches)
+        return self.by_name[matches[0]] if matches else None
 
 
 class Definitions:

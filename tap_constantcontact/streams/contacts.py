@@ -43,6 +43,7 @@ from functools import cached_property
 
 from constantcontact_client.endpoints import endpoint_name
 from constantcontact_client.errors import ConfigError, RetriableError
+from constantcontact_client.names import matching_names
 from constantcontact_client.timestamps import format_datetime, parse_datetime, parse_optional
 from tap_constantcontact.client import SCHEMAS, ConstantContactStream
 from tap_constantcontact.contact_records import ContactRecordBuilder
@@ -168,15 +169,14 @@ class ContactsStream(ConstantContactStream):
         id_key: str,
         names: Iterable[str],
     ) -> list[str]:
-        """Names to ids with one read of the lists (or tags); unknown names are an error."""
+        """Names to ids with one read of the lists (or tags), matched as `matching_names`
+        does; a name matching none or several is an error."""
         by_name: dict[str, list[str]] = {}
         for item in self.read_list(path, {"limit": 500}, records_key):
-            by_name.setdefault(str(item.get("name", "")).strip().casefold(), []).append(
-                item[id_key]
-            )
+            by_name.setdefault(str(item.get("name", "")), []).append(item[id_key])
         ids = []
         for name in names:
-            matches = by_name.get(name.strip().casefold(), [])
+            matches = [i for match in matching_names(name, by_name) for i in by_name[match]]
             if len(matches) != 1:
                 problem = "matches no" if not matches else f"matches {len(matches)}"
                 raise ConfigError(
