@@ -101,7 +101,8 @@ TAP_SETTINGS = th.PropertiesList(
         title="Contact List Names Filter",
         description=(
             f"Only members of these lists, by name (up to {MAX_FILTER_LISTS} with the ids). "
-            "Resolved to ids with one list read."
+            "Resolved to ids with one list read: the exact name, else the one that "
+            "matches ignoring case; an unknown or ambiguous name is a config error."
         ),
     ),
     th.Property(
@@ -116,7 +117,8 @@ TAP_SETTINGS = th.PropertiesList(
         title="Contact Tag Names Filter",
         description=(
             f"Only contacts with these tags, by name (up to {MAX_FILTER_TAGS} with the ids). "
-            "Resolved to ids with one tag read."
+            "Resolved to ids with one tag read: the exact name, else the one that "
+            "matches ignoring case; an unknown or ambiguous name is a config error."
         ),
     ),
     th.Property(
